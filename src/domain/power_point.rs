@@ -1,0 +1,233 @@
+//! Power points (電源ポイント): where a family can run or charge a device in an outage.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+
+use super::{Checker, Located, Resource};
+
+/// A power point at its place.
+pub type PowerPoint = Located<PowerPointProps>;
+
+/// What kind of site supplies the power; the UI picks icons and wording by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerPointKind {
+    /// Fuel generator (often cassette gas or petrol).
+    Generator,
+    /// A site that offers charging to the public.
+    ChargingStation,
+    /// Power supplied from an electric or plug-in hybrid vehicle.
+    EvSupply,
+    /// Portable power stations lent or charged on site.
+    BatteryStation,
+    /// A building's ordinary outlet (works only while the grid does unless backed up).
+    FacilityOutlet,
+    /// A hospital with emergency power.
+    Hospital,
+}
+
+/// The plug a device needs; matching is exact (no adapters are assumed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutletType {
+    /// Japanese household AC, 100 V.
+    Ac100v,
+    /// 12 V DC (cigarette-lighter style).
+    Dc12v,
+    /// USB power.
+    Usb,
+}
+
+/// Whether a point is usable now; `unavailable` points are left out of answers unless asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Working and open.
+    Available,
+    /// Working with restrictions (queue, fuel running low).
+    Limited,
+    /// Not working.
+    Unavailable,
+    /// Nobody has reported.
+    #[default]
+    Unknown,
+}
+
+/// A group of identical outlets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Outlet {
+    /// Plug type.
+    #[serde(rename = "type")]
+    pub kind: OutletType,
+    /// How many such outlets (≥ 1); each runs one device.
+    pub count: u32,
+    /// Most one outlet delivers, watts.
+    pub max_w: f64,
+}
+
+/// Properties of a power point, as in the contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PowerPointProps {
+    /// Display name.
+    pub name: String,
+    /// Site kind.
+    pub kind: PowerPointKind,
+    /// Outlet groups (at least one).
+    pub outlets: Vec<Outlet>,
+    /// What the point delivers in total, watts.
+    pub capacity_w: f64,
+    /// AC output is a pure sine wave (medical devices want it).
+    #[serde(default)]
+    pub pure_sine: bool,
+    /// Keeps working in a grid outage.
+    #[serde(default)]
+    pub grid_independent: bool,
+    /// Hours of autonomous supply.
+    #[serde(default)]
+    pub fuel_h: Option<f64>,
+    /// Only detached batteries are charged here; devices are not run on site.
+    #[serde(default)]
+    pub charge_only: bool,
+    /// Current status.
+    #[serde(default)]
+    pub status: Status,
+    /// When the status was last reported (RFC 3339).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub status_updated_at: Option<OffsetDateTime>,
+    /// Date someone last confirmed the facts.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub last_verified: Option<Date>,
+    /// Postal address.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// District (町字), for summaries and filters.
+    #[serde(default)]
+    pub district: Option<String>,
+    /// Opening hours, free text.
+    #[serde(default)]
+    pub hours: Option<String>,
+    /// Users must register in advance.
+    #[serde(default)]
+    pub requires_registration: bool,
+    /// Users should call before coming.
+    #[serde(default)]
+    pub call_first: bool,
+    /// Longest session allowed, minutes.
+    #[serde(default)]
+    pub session_limit_min: Option<f64>,
+    /// Phone or other contact.
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// Anything else.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl PowerPointProps {
+    /// Whether the point has an outlet of `kind` that delivers at least `min_w` (any outlet when `kind` is `None`).
+    pub fn has_outlet(&self, kind: Option<OutletType>, min_w: f64) -> bool {
+        self.outlets.iter().any(|o| kind.is_none_or(|k| o.kind == k) && o.max_w >= min_w)
+    }
+}
+
+impl Resource for PowerPointProps {
+    const COLLECTION: &'static str = "power_points";
+    const ID_PREFIX: &'static str = "pp";
+
+    fn validate(&self, check: &mut Checker) {
+        check.name("name", &self.name);
+        if self.outlets.is_empty() {
+            check.fail("outlets", "must list at least one outlet");
+        }
+        for (i, o) in self.outlets.iter().enumerate() {
+            if o.count < 1 {
+                check.fail(format!("outlets[{i}].count"), "must be 1 or more");
+            }
+            check.positive(&format!("outlets[{i}].max_w"), o.max_w);
+        }
+        check.positive("capacity_w", self.capacity_w);
+        check.opt_non_negative("fuel_h", self.fuel_h);
+        check.opt_non_negative("session_limit_min", self.session_limit_min);
+        for (field, value) in [
+            ("address", &self.address),
+            ("district", &self.district),
+            ("hours", &self.hours),
+            ("contact", &self.contact),
+            ("notes", &self.notes),
+        ] {
+            check.text(field, value.as_deref());
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::domain::parse_feature;
+    use serde_json::json;
+
+    /// A valid power point Feature body to vary in tests.
+    pub fn feature_json() -> serde_json::Value {
+        json!({"type": "Feature", "id": "pp-1", "geometry": {"type": "Point", "coordinates": [140.05, 35.79]},
+               "properties": {"name": "市役所", "kind": "generator", "capacity_w": 900,
+                              "outlets": [{"type": "ac100v", "count": 2, "max_w": 900}]}})
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let (id, lon, lat, p) = parse_feature::<PowerPointProps>(&feature_json()).unwrap();
+        assert_eq!((id.as_deref(), lon, lat), (Some("pp-1"), 140.05, 35.79));
+        assert_eq!(p.status, Status::Unknown);
+        assert!(!p.pure_sine && !p.charge_only && !p.grid_independent);
+        assert_eq!(p.fuel_h, None);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let mut f = feature_json();
+        f["properties"]["outlets"] = json!([]);
+        f["properties"]["capacity_w"] = json!(-5);
+        let errs = parse_feature::<PowerPointProps>(&f).unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["properties.outlets", "properties.capacity_w"]);
+    }
+
+    #[test]
+    fn unknown_outlet_type_is_reported_with_its_path() {
+        let mut f = feature_json();
+        f["properties"]["outlets"][0]["type"] = json!("ac200v");
+        let errs = parse_feature::<PowerPointProps>(&f).unwrap_err();
+        assert_eq!(errs[0].field, "properties.outlets[0].type");
+        assert!(errs[0].message.contains("ac200v"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn out_of_range_latitude_is_refused() {
+        let mut f = feature_json();
+        f["geometry"]["coordinates"] = json!([140.0, 95.0]);
+        let errs = parse_feature::<PowerPointProps>(&f).unwrap_err();
+        assert_eq!(errs[0].field, "geometry.coordinates");
+        assert!(errs[0].message.starts_with("lat"));
+    }
+
+    #[test]
+    fn name_limits_count_characters_not_bytes() {
+        let mut f = feature_json();
+        f["properties"]["name"] = json!("電".repeat(200));
+        assert!(parse_feature::<PowerPointProps>(&f).is_ok());
+        f["properties"]["name"] = json!("電".repeat(201));
+        assert_eq!(parse_feature::<PowerPointProps>(&f).unwrap_err()[0].field, "properties.name");
+    }
+
+    #[test]
+    fn bad_ids_are_refused() {
+        let mut f = feature_json();
+        f["id"] = json!("has space");
+        assert_eq!(parse_feature::<PowerPointProps>(&f).unwrap_err()[0].field, "id");
+        f["id"] = json!("x".repeat(65));
+        assert!(parse_feature::<PowerPointProps>(&f).is_err());
+    }
+}
