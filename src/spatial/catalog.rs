@@ -1,0 +1,94 @@
+//! The live indexes of all three kinds of point, kept in step with the store.
+
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+use super::SpatialIndex;
+use crate::domain::{ChildProps, Located, PowerPointProps, Resource, ShelterProps};
+
+/// Index payload: the whole resource, shared so answers never copy it while the lock is held.
+pub type Entry<P> = Arc<Located<P>>;
+
+/// One index per kind. Each sits behind its own `RwLock` held only for one query or one
+/// update, so a write never stalls readers for long (DESIGN.md, Concurrency).
+#[derive(Default)]
+pub struct Catalog {
+    /// Power points.
+    pub power_points: RwLock<SpatialIndex<Entry<PowerPointProps>>>,
+    /// Shelters.
+    pub shelters: RwLock<SpatialIndex<Entry<ShelterProps>>>,
+    /// Children (homes).
+    pub children: RwLock<SpatialIndex<Entry<ChildProps>>>,
+}
+
+/// A resource kind that has an index in the [`Catalog`].
+pub trait Indexed: Resource {
+    /// The index of this kind.
+    fn index(catalog: &Catalog) -> &RwLock<SpatialIndex<Entry<Self>>>;
+}
+
+impl Indexed for PowerPointProps {
+    fn index(catalog: &Catalog) -> &RwLock<SpatialIndex<Entry<Self>>> {
+        &catalog.power_points
+    }
+}
+
+impl Indexed for ShelterProps {
+    fn index(catalog: &Catalog) -> &RwLock<SpatialIndex<Entry<Self>>> {
+        &catalog.shelters
+    }
+}
+
+impl Indexed for ChildProps {
+    fn index(catalog: &Catalog) -> &RwLock<SpatialIndex<Entry<Self>>> {
+        &catalog.children
+    }
+}
+
+impl Catalog {
+    /// Replaces one kind's index wholesale (start-up), using rstar's bulk load.
+    pub fn load<P: Indexed>(&self, items: Vec<Located<P>>) {
+        let entries = items.into_iter().map(|i| (i.id.clone(), i.lon, i.lat, Arc::new(i))).collect();
+        *P::index(self).write() = SpatialIndex::bulk_load(entries);
+    }
+
+    /// Applies committed writes: call only after the store transaction succeeded.
+    pub fn upsert<P: Indexed>(&self, items: &[Located<P>]) {
+        let mut index = P::index(self).write();
+        for i in items {
+            index.upsert(i.id.clone(), i.lon, i.lat, Arc::new(i.clone()));
+        }
+    }
+
+    /// Applies a committed delete.
+    pub fn remove<P: Indexed>(&self, id: &str) {
+        P::index(self).write().remove(id);
+    }
+
+    /// One resource by id, from memory.
+    pub fn get<P: Indexed>(&self, id: &str) -> Option<Entry<P>> {
+        P::index(self).read().get(id).map(|(_, _, v)| Arc::clone(v))
+    }
+
+    /// How many of one kind are live.
+    pub fn count<P: Indexed>(&self) -> usize {
+        P::index(self).read().len()
+    }
+
+    /// All of one kind, or those inside a lon/lat box, ordered by id.
+    pub fn list<P: Indexed>(&self, bbox: Option<[f64; 4]>) -> Vec<Entry<P>> {
+        let index = P::index(self).read();
+        let mut out: Vec<Entry<P>> = match bbox {
+            Some([min_lon, min_lat, max_lon, max_lat]) => index
+                .in_bbox(min_lon, min_lat, max_lon, max_lat)
+                .into_iter()
+                .map(|(_, _, _, v)| Arc::clone(v))
+                .collect(),
+            None => index.iter().map(|(_, _, _, v)| Arc::clone(v)).collect(),
+        };
+        drop(index);
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+}

@@ -1,0 +1,8 @@
+//! The in-memory spatial index: exact WGS 84 geodesic nearest on an R-tree of unit vectors.
+
+mod catalog;
+pub mod geodesy;
+mod index;
+
+pub use catalog::{Catalog, Entry, Indexed};
+pub use index::{Hit, SpatialIndex};
