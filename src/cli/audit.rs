@@ -1,0 +1,44 @@
+//! `powermap audit [--district D]`: the findings table on standard output.
+
+use anyhow::Result;
+use time::OffsetDateTime;
+
+use crate::domain::ChildProps;
+use crate::domain::travel::TravelModel;
+use crate::planning::audit::{Ctx, audit};
+use crate::spatial::Catalog;
+use crate::store::{AccessEntry, Store, now_rfc3339};
+
+pub(super) async fn run(db: &str, district: Option<&str>) -> Result<()> {
+    let store = Store::connect(db).await?;
+    let catalog = Catalog::default();
+    catalog.load(store.load_all::<crate::domain::PowerPointProps>().await?);
+    catalog.load(store.load_all::<crate::domain::ShelterProps>().await?);
+    catalog.load(store.load_all::<ChildProps>().await?);
+    let children: Vec<_> = catalog
+        .list::<ChildProps>(None)
+        .into_iter()
+        .filter(|c| district.is_none_or(|d| c.props.district.as_deref() == Some(d)))
+        .collect();
+    let at = now_rfc3339();
+    let log: Vec<AccessEntry> = children
+        .iter()
+        .map(|c| AccessEntry {
+            at: at.clone(),
+            token_name: "cli".into(),
+            role: "cli".into(),
+            action: "audit".into(),
+            child_id: Some(c.id.clone()),
+        })
+        .collect();
+    store.log_access(&log).await?;
+    let plans = store.current_plans().await?;
+    let ctx = Ctx { catalog: &catalog, travel: TravelModel::default(), today: OffsetDateTime::now_utc().date() };
+    let findings = audit(&ctx, &children, &plans);
+    println!("{:<12} {:<6} {:<22} 内容", "児童ID", "重要度", "ルール");
+    for f in &findings {
+        println!("{:<12} {:<6} {:<22} {}", f.child_id, f.severity.label_ja(), f.rule, f.message);
+    }
+    println!("対象 {} 人、指摘 {} 件", children.len(), findings.len());
+    Ok(())
+}

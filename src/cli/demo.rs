@@ -1,0 +1,52 @@
+//! The Shiroi demo: fixtures compiled into the binary, loaded into an empty database.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::Value;
+
+use super::import::import;
+use crate::domain::{ChildProps, PowerPointProps, ShelterProps};
+use crate::http::hash_token;
+use crate::store::{Role, Store, TokenRecord};
+
+const POWER_POINTS: &str = include_str!("../../fixtures/shiroi/power_points.geojson");
+const SHELTERS: &str = include_str!("../../fixtures/shiroi/shelters.geojson");
+const CHILDREN: &str = include_str!("../../fixtures/shiroi/children.geojson");
+
+/// The demo tokens of the contract: (role, secret). They exist only in demo mode.
+pub const DEMO_TOKENS: [(Role, &str); 3] =
+    [(Role::Planner, "demo-planner"), (Role::Coordinator, "demo-coordinator"), (Role::Family, "demo-family")];
+
+/// Loads the fixtures if the database holds nothing yet, and (re)creates the demo tokens;
+/// `demo-family` is bound to the first demo child. Returns (role, token) to print.
+pub async fn load_demo(store: &Store) -> Result<Vec<(&'static str, &'static str)>> {
+    let empty = store.load_all::<PowerPointProps>().await?.is_empty()
+        && store.load_all::<ShelterProps>().await?.is_empty()
+        && store.load_all::<ChildProps>().await?.is_empty();
+    let children: Value = serde_json::from_str(CHILDREN)?;
+    if empty {
+        import::<PowerPointProps>(
+            store,
+            &serde_json::from_str(POWER_POINTS)?,
+            Path::new("fixtures/shiroi/power_points.geojson"),
+            false,
+        )
+        .await?;
+        import::<ShelterProps>(
+            store,
+            &serde_json::from_str(SHELTERS)?,
+            Path::new("fixtures/shiroi/shelters.geojson"),
+            false,
+        )
+        .await?;
+        import::<ChildProps>(store, &children, Path::new("fixtures/shiroi/children.geojson"), true).await?;
+    }
+    let first_child = children["features"][0]["id"].as_str().unwrap_or("child-001").to_owned();
+    for (role, secret) in DEMO_TOKENS {
+        let child_ids = if role == Role::Family { vec![first_child.clone()] } else { Vec::new() };
+        let name = format!("demo-{}", role.as_str());
+        store.create_token(&TokenRecord { hash: hash_token(secret), name, role, child_ids }, true).await?;
+    }
+    Ok(DEMO_TOKENS.iter().map(|(r, s)| (r.as_str(), *s)).collect())
+}

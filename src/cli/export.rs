@@ -1,0 +1,150 @@
+//! `powermap export KIND --format geojson|csv` to standard output.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde_json::Value;
+
+use super::{Format, Kind};
+use crate::domain::{ChildProps, Located, PowerPointProps, Resource, ShelterProps};
+use crate::store::{AccessEntry, Store, now_rfc3339};
+
+pub(super) async fn run(db: &str, kind: Kind, format: Format) -> Result<()> {
+    let store = Store::connect(db).await?;
+    let text = match kind {
+        Kind::PowerPoints => render(&store.load_all::<PowerPointProps>().await?, format)?,
+        Kind::Shelters => render(&store.load_all::<ShelterProps>().await?, format)?,
+        Kind::Children => {
+            let children = store.load_all::<ChildProps>().await?;
+            let at = now_rfc3339();
+            let log: Vec<AccessEntry> = children
+                .iter()
+                .map(|c| AccessEntry {
+                    at: at.clone(),
+                    token_name: "cli".into(),
+                    role: "cli".into(),
+                    action: "export".into(),
+                    child_id: Some(c.id.clone()),
+                })
+                .collect();
+            store.log_access(&log).await?;
+            render(&children, format)?
+        }
+        Kind::Plans => plans(&store, format).await?,
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// Current plans, one row per child: JSON lines or CSV (UTF-8 with BOM) with Japanese headers.
+async fn plans(store: &Store, format: Format) -> Result<String> {
+    let children = store.load_all::<ChildProps>().await?;
+    let plans = store.current_plans().await?;
+    let at = now_rfc3339();
+    let log: Vec<AccessEntry> = plans
+        .keys()
+        .map(|id| AccessEntry {
+            at: at.clone(),
+            token_name: "cli".into(),
+            role: "cli".into(),
+            action: "export_plan".into(),
+            child_id: Some(id.clone()),
+        })
+        .collect();
+    store.log_access(&log).await?;
+    if format == Format::Geojson {
+        let mut ordered: Vec<_> = plans.values().collect();
+        ordered.sort_by(|a, b| a.child_id.cmp(&b.child_id));
+        return Ok(serde_json::to_string_pretty(&ordered)? + "\n");
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "児童ID",
+        "氏名",
+        "地区",
+        "版",
+        "状態",
+        "避難所",
+        "予備避難所",
+        "電源ポイント",
+        "予備電源ポイント",
+        "移動手段",
+        "支援者",
+        "最終見直し",
+        "次回見直し期限",
+        "作成者",
+        "作成日時",
+    ])?;
+    for child in &children {
+        let Some(p) = plans.get(&child.id) else { continue };
+        let b = &p.body;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let supporters: Vec<String> =
+            b.supporters.iter().map(|s| format!("{} {}", s.name, s.phone.clone().unwrap_or_default())).collect();
+        out.write_record([
+            child.id.clone(),
+            child.props.name.clone(),
+            text(&child.props.district),
+            p.version.to_string(),
+            wire_name(&b.status),
+            text(&b.shelter_id),
+            text(&b.backup_shelter_id),
+            text(&b.power_point_id),
+            text(&b.backup_power_point_id),
+            wire_name(&b.transport),
+            supporters.join(" / "),
+            b.reviewed_at.map(|d| d.to_string()).unwrap_or_default(),
+            b.next_review_due.map(|d| d.to_string()).unwrap_or_default(),
+            p.author.clone(),
+            p.created_at.clone(),
+        ])?;
+    }
+    let bytes = out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(format!("\u{feff}{}", String::from_utf8(bytes)?))
+}
+
+/// A serde enum's wire name (`agreed`, `family_car`), for CSV cells.
+fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// GeoJSON, or CSV with one column per top-level property (nested values as JSON text).
+pub(crate) fn render<P: Resource>(items: &[Located<P>], format: Format) -> Result<String> {
+    if format == Format::Geojson {
+        let fc = geojson::FeatureCollection {
+            bbox: None,
+            features: items.iter().map(Located::to_feature).collect(),
+            foreign_members: None,
+        };
+        return Ok(serde_json::to_string_pretty(&fc)? + "\n");
+    }
+    let rows: Vec<serde_json::Map<String, Value>> =
+        items.iter().map(|i| i.to_feature().properties.unwrap_or_default()).collect();
+    let mut columns: Vec<String> = Vec::new();
+    for row in &rows {
+        for key in row.keys() {
+            if !columns.contains(key) {
+                columns.push(key.clone());
+            }
+        }
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = ["id", "lon", "lat"].into_iter().map(String::from).chain(columns.iter().cloned());
+    out.write_record(header)?;
+    for (item, row) in items.iter().zip(&rows) {
+        let cells = columns.iter().map(|c| match row.get(c) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        });
+        let record: Vec<String> =
+            [item.id.clone(), item.lon.to_string(), item.lat.to_string()].into_iter().chain(cells).collect();
+        out.write_record(&record)?;
+    }
+    let bytes = out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The BOM is what makes Excel read UTF-8 (Japanese) correctly.
+    Ok(format!("\u{feff}{}", String::from_utf8(bytes)?))
+}

@@ -1,0 +1,59 @@
+//! `powermap import KIND FILE`: a GeoJSON FeatureCollection in one transaction.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use super::Kind;
+use crate::domain::feature::{BodyError, new_id, parse_features};
+use crate::domain::{ChildProps, PowerPointProps, Resource, ShelterProps};
+use crate::store::{AccessEntry, Store, WriteMode, now_rfc3339};
+
+pub(super) async fn run(db: &str, kind: Kind, file: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let body: Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", file.display()))?;
+    let store = Store::connect(db).await?;
+    let n = match kind {
+        Kind::PowerPoints => import::<PowerPointProps>(&store, &body, file, false).await?,
+        Kind::Shelters => import::<ShelterProps>(&store, &body, file, false).await?,
+        Kind::Children => import::<ChildProps>(&store, &body, file, true).await?,
+        Kind::Plans => bail!("plans are written through the API (PUT /api/v1/children/{{id}}/plan), not imported"),
+    };
+    eprintln!("{}: imported {n} features", file.display());
+    Ok(())
+}
+
+/// Validates everything first, then writes in one transaction: a bad feature stores nothing.
+pub(crate) async fn import<P: Resource>(store: &Store, body: &Value, file: &Path, log: bool) -> Result<usize> {
+    if body.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        bail!("{}: must be a GeoJSON FeatureCollection", file.display());
+    }
+    let items = match parse_features::<P>(body, new_id::<P>) {
+        Ok((items, _)) => items,
+        Err(BodyError::TooMany(n)) => bail!("{}: {n} features is over the limit", file.display()),
+        Err(BodyError::Invalid(errors)) => {
+            let (index, e) = &errors[0];
+            let id = body["features"][*index]["id"].as_str().map(|id| format!(" (id {id})")).unwrap_or_default();
+            let more = if errors.len() > 1 { format!(" (+{} more problems)", errors.len() - 1) } else { String::new() };
+            bail!("{}: feature {index}{id}: {}: {}{more}; nothing was imported", file.display(), e.field, e.message);
+        }
+    };
+    let entries: Vec<AccessEntry> = if log {
+        let at = now_rfc3339();
+        items
+            .iter()
+            .map(|c| AccessEntry {
+                at: at.clone(),
+                token_name: "cli".into(),
+                role: "cli".into(),
+                action: "import".into(),
+                child_id: Some(c.id.clone()),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    store.write(&items, WriteMode::Upsert, &entries).await?;
+    Ok(items.len())
+}

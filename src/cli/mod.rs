@@ -1,0 +1,113 @@
+//! The command line: serve, import, export, token. Errors end as one line on stderr, exit 1.
+
+mod audit;
+mod demo;
+mod export;
+mod import;
+mod serve;
+mod token;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use demo::{DEMO_TOKENS, load_demo};
+
+/// powermap — 災害時電源マップ (disaster-preparedness power map).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// Database: sqlite://PATH (embedded default) or postgres://…
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://powermap.db", global = true)]
+    pub db: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of the contract.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and the map.
+    Serve(serve::ServeArgs),
+    /// Load a GeoJSON FeatureCollection, all or nothing (existing ids are updated).
+    Import {
+        /// What the file holds.
+        kind: Kind,
+        /// GeoJSON file.
+        file: PathBuf,
+    },
+    /// Write everything of one kind to standard output.
+    Export {
+        /// What to export.
+        kind: Kind,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Geojson)]
+        format: Format,
+    },
+    /// Print the plan audit's findings (exit status 0: findings are data, not errors).
+    Audit {
+        /// Only children in this district (町字).
+        #[arg(long)]
+        district: Option<String>,
+    },
+    /// Manage access tokens.
+    Token {
+        /// Token action.
+        #[command(subcommand)]
+        action: token::TokenCommand,
+    },
+}
+
+/// The three kinds of point.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Kind {
+    /// 電源ポイント.
+    PowerPoints,
+    /// 避難所.
+    Shelters,
+    /// 医療的ケア児.
+    Children,
+    /// 個別避難計画 (export only).
+    Plans,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// GeoJSON FeatureCollection.
+    Geojson,
+    /// CSV, UTF-8 with BOM so Excel opens it.
+    Csv,
+}
+
+/// Runs a parsed command line; prints a one-line reason and returns 1 on failure.
+pub fn run(cli: Cli) -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "powermap=info,tower_http=warn".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("powermap: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(&cli.db, args).await,
+            Command::Import { kind, file } => import::run(&cli.db, kind, &file).await,
+            Command::Export { kind, format } => export::run(&cli.db, kind, format).await,
+            Command::Audit { district } => audit::run(&cli.db, district.as_deref()).await,
+            Command::Token { action } => token::run(&cli.db, action).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("powermap: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! `powermap serve`: migrate, load the indexes, serve until Ctrl-C or SIGTERM.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::config::{GSI_ATTRIBUTION, GSI_TILES, ServeConfig};
+use crate::domain::travel::TravelModel;
+use crate::http::{AppState, app};
+use crate::store::Store;
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Load the Shiroi demo data into an empty database and create the demo tokens.
+    #[arg(long)]
+    pub demo: bool,
+    /// Directory of the web front end.
+    #[arg(long, default_value = "web")]
+    pub web: PathBuf,
+    /// Base-map tile URL template.
+    #[arg(long, default_value = GSI_TILES)]
+    pub tiles: String,
+    /// Base-map attribution (HTML).
+    #[arg(long, default_value = GSI_ATTRIBUTION)]
+    pub tiles_attribution: String,
+    /// Walking speed with equipment, km/h.
+    #[arg(long, default_value_t = 3.0)]
+    pub walk_kmh: f64,
+    /// Driving speed in disaster traffic, km/h.
+    #[arg(long, default_value_t = 20.0)]
+    pub drive_kmh: f64,
+    /// Road distance ÷ geodesic distance.
+    #[arg(long, default_value_t = 1.3)]
+    pub detour_factor: f64,
+}
+
+pub(super) async fn run(db: &str, args: ServeArgs) -> Result<()> {
+    for (name, v) in
+        [("--walk-kmh", args.walk_kmh), ("--drive-kmh", args.drive_kmh), ("--detour-factor", args.detour_factor)]
+    {
+        anyhow::ensure!(v.is_finite() && v > 0.0, "{name} must be a number greater than 0");
+    }
+    let store = Store::connect(db).await.with_context(|| format!("cannot open database {db}"))?;
+    let tokens = if args.demo {
+        super::load_demo(&store).await?
+    } else {
+        store.delete_demo_tokens().await?;
+        Vec::new()
+    };
+    let web_dir = args.web.join("index.html").is_file().then(|| args.web.clone());
+    match &web_dir {
+        Some(dir) if !dir.join("node_modules/leaflet").is_dir() => {
+            tracing::warn!("{}: node_modules is missing; run `npm ci` there for the map", dir.display())
+        }
+        None => tracing::warn!("{}: no index.html; serving the API only", args.web.display()),
+        _ => {}
+    }
+    let config = ServeConfig {
+        travel: TravelModel { detour_factor: args.detour_factor, walk_kmh: args.walk_kmh, drive_kmh: args.drive_kmh },
+        tiles_url: args.tiles,
+        tiles_attribution: args.tiles_attribution,
+        web_dir,
+        ..ServeConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let state = AppState::load(store, config).await?;
+    let poll = if db.starts_with("sqlite:") { Duration::from_secs(1) } else { Duration::from_secs(5) };
+    tokio::spawn(crate::http::sync::follow_changes(state.clone(), db.to_owned(), poll));
+    let listener =
+        tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    println!("powermap: serving http://{addr}/ (indexes loaded in {:.1} s)", started.elapsed().as_secs_f64());
+    for (role, token) in tokens {
+        println!("demo token ({role}): {token}");
+    }
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

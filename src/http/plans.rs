@@ -1,0 +1,143 @@
+//! 個別避難計画: versioned plans, the audit (JSON or CSV) and the printable sheet.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use super::extract::{JsonBody, Params};
+use super::resources::path_id;
+use super::{AppState, Caller, Detail, Error, Result};
+use crate::domain::ChildProps;
+use crate::domain::plan::{Plan, PlanInput};
+use crate::planning::audit::{Ctx, Finding, audit};
+use crate::spatial::Entry;
+use crate::store::{Role, now_rfc3339};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/children/{id}/plan", get(read).put(write))
+        .route("/api/v1/children/{id}/plan/history", get(history))
+        .route("/api/v1/children/{id}/plan/sheet", get(sheet))
+        .route("/api/v1/plans/audit", get(run_audit))
+}
+
+/// The child, after the caller's right to read it is checked.
+fn readable_child(state: &AppState, caller: &Caller, id: &str) -> Result<Entry<ChildProps>> {
+    path_id(id)?;
+    caller.may_read_child(id)?;
+    state.catalog.get::<ChildProps>(id).ok_or_else(|| Error::NotFound(format!("no child {id}")))
+}
+
+async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Plan>> {
+    readable_child(&state, &caller, &id)?;
+    state.store.log_access(&[caller.log_entry("plan_read", &id)]).await?;
+    let plan = state.store.plan(&id).await?.ok_or_else(|| Error::NotFound(format!("child {id} has no plan yet")))?;
+    Ok(Json(plan))
+}
+
+async fn history(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Vec<Plan>>> {
+    readable_child(&state, &caller, &id)?;
+    state.store.log_access(&[caller.log_entry("plan_history", &id)]).await?;
+    Ok(Json(state.store.plan_history(&id).await?))
+}
+
+async fn write(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Plan>> {
+    let token = caller.require(&[Role::Coordinator, Role::Planner])?;
+    readable_child(&state, &caller, &id)?;
+    let input = parse_plan(&body)?;
+    let based_on = input.version;
+    let plan = state
+        .store
+        .put_plan(&id, based_on, &input.into_body(), &token.name, &[caller.log_entry("plan_write", &id)])
+        .await?;
+    Ok(Json(plan))
+}
+
+/// A plan body with field-named 422s, like every other write.
+fn parse_plan(body: &Value) -> Result<PlanInput> {
+    let unprocessable = |field: String, message: String| Error::Unprocessable {
+        message: format!("{field}: {message}"),
+        details: vec![Detail { index: 0, field, message }],
+    };
+    let input: PlanInput = serde_path_to_error::deserialize(body).map_err(|e| {
+        let path = e.path().to_string();
+        unprocessable(if path == "." { "body".into() } else { path }, e.inner().to_string())
+    })?;
+    input.validate().map_err(|errors| Error::Unprocessable {
+        message: errors.first().map(|e| format!("{}: {}", e.field, e.message)).unwrap_or_default(),
+        details: errors.into_iter().map(|e| Detail::at(0, e)).collect(),
+    })?;
+    Ok(input)
+}
+
+/// The audit answer of the contract.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditReport {
+    /// When the audit ran (RFC 3339).
+    pub generated_at: String,
+    /// Children audited.
+    pub children: usize,
+    /// Findings, errors first.
+    pub findings: Vec<Finding>,
+}
+
+async fn run_audit(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Response> {
+    caller.require(&[Role::Coordinator, Role::Planner])?;
+    let csv = match params.str("format") {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => return Err(Error::param(format!("format must be json or csv, not {other}"))),
+    };
+    let district = params.str("district");
+    let children: Vec<Entry<ChildProps>> = state
+        .catalog
+        .list::<ChildProps>(None)
+        .into_iter()
+        .filter(|c| district.is_none_or(|d| c.props.district.as_deref() == Some(d)))
+        .collect();
+    let plans = state.store.current_plans().await?;
+    let log: Vec<_> = children.iter().map(|c| caller.log_entry("audit", &c.id)).collect();
+    state.store.log_access(&log).await?;
+    let ctx = Ctx { catalog: &state.catalog, travel: state.config.travel, today: OffsetDateTime::now_utc().date() };
+    let findings = audit(&ctx, &children, &plans);
+    let report = AuditReport { generated_at: now_rfc3339(), children: children.len(), findings };
+    if !csv {
+        return Ok(Json(report).into_response());
+    }
+    let text = audit_csv(&report, &children).map_err(|e| Error::param(e.to_string()))?;
+    let filename = format!("attachment; filename=\"plan-audit-{}.csv\"", ctx.today);
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, filename)], text)
+        .into_response())
+}
+
+/// The audit as CSV for Excel: UTF-8 with a BOM, Japanese headers, RFC 4180 quoting.
+pub fn audit_csv(report: &AuditReport, children: &[Entry<ChildProps>]) -> std::result::Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["児童ID", "氏名", "地区", "重要度", "ルール", "内容"])?;
+    for f in &report.findings {
+        let child = children.iter().find(|c| c.id == f.child_id);
+        let name = child.map(|c| c.props.name.as_str()).unwrap_or("");
+        let district = child.and_then(|c| c.props.district.as_deref()).unwrap_or("");
+        w.write_record([f.child_id.as_str(), name, district, f.severity.label_ja(), f.rule, f.message.as_str()])?;
+    }
+    let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(format!("\u{feff}{}", String::from_utf8_lossy(&bytes)))
+}
+
+async fn sheet(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Html<String>> {
+    let child = readable_child(&state, &caller, &id)?;
+    state.store.log_access(&[caller.log_entry("plan_sheet", &id)]).await?;
+    let plan = state.store.plan(&id).await?;
+    Ok(Html(super::sheet::render(&state, &child, plan.as_ref())))
+}

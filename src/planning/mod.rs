@@ -1,0 +1,8 @@
+//! Rules that read the domain and the index: nearest answers now; the plan audit and
+//! outage scenarios build on them.
+
+pub mod assign;
+pub mod audit;
+pub mod nearest;
+pub mod outage;
+pub mod summary;
