@@ -1,0 +1,121 @@
+//! Every bad input of the contract's error section: its status, a JSON body, nothing written.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn coordinates_out_of_range_are_400_invalid_coordinates() {
+    let app = TestApp::new().await;
+    for q in ["lat=95&lon=140", "lat=35&lon=181", "lat=abc&lon=140", "lon=140", "lat=NaN&lon=140"] {
+        let (status, answer) = app.get(&format!("/api/v1/nearest/power?{q}"), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}");
+        assert_error(&answer, "invalid_coordinates");
+    }
+    let (_, answer) = app.get("/api/v1/nearest/power?lat=95&lon=140", None).await;
+    assert_eq!(answer["error"]["message"], "lat must be between -90 and 90");
+}
+
+#[tokio::test]
+async fn bad_parameters_are_400_naming_the_parameter() {
+    let app = TestApp::new().await;
+    for (q, name) in [
+        ("k=0", "k"),
+        ("k=101", "k"),
+        ("outlet=ac200v", "outlet"),
+        ("min_w=x", "min_w"),
+        ("pure_sine=yes", "pure_sine"),
+    ] {
+        let (status, answer) = app.get(&format!("/api/v1/nearest/power?lat=35.79&lon=140.05&{q}"), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}");
+        assert_error(&answer, "invalid_parameter");
+        assert!(answer["error"]["message"].as_str().unwrap().starts_with(name), "{answer}");
+    }
+    let (status, answer) = app.get("/api/v1/power-points?bbox=1,2,3", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&answer, "invalid_bbox");
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_and_invalid_feature_is_422() {
+    let app = TestApp::new().await;
+    let (status, answer) = app.call("POST", "/api/v1/power-points", Some(PLANNER), Some(b"{not json".to_vec())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&answer, "invalid_json");
+
+    let mut f = power_point("p1", 140.0, 35.8, 1, 100.0, true);
+    f["properties"]["name"] = json!("あ".repeat(201));
+    let (status, answer) = app.post("/api/v1/power-points", Some(PLANNER), &f).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer["error"]["details"][0]["field"], "properties.name");
+}
+
+#[tokio::test]
+async fn a_bulk_load_with_one_bad_feature_stores_nothing() {
+    let app = TestApp::new().await;
+    let mut features: Vec<_> =
+        (0..10).map(|i| power_point(&format!("p{i}"), 140.0 + i as f64 * 0.01, 35.8, 2, 500.0, true)).collect();
+    features[7]["properties"]["outlets"] = json!([]);
+    let (status, answer) = app.post("/api/v1/power-points", Some(PLANNER), &fc(features)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_error(&answer, "invalid_feature");
+    assert_eq!(
+        answer["error"]["details"],
+        json!([{"index": 7, "field": "properties.outlets", "message": "must list at least one outlet"}])
+    );
+    let (_, list) = app.get("/api/v1/power-points", None).await;
+    assert!(ids(&list).is_empty(), "nothing may be stored: {list}");
+    assert!(app.store.load_all::<powermap::domain::PowerPointProps>().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn duplicate_ids_conflict_and_store_nothing_new() {
+    let app = TestApp::new().await;
+    app.seed("/api/v1/power-points", power_point("p1", 140.0, 35.8, 1, 100.0, true)).await;
+    let again =
+        fc(vec![power_point("p2", 140.0, 35.8, 1, 100.0, true), power_point("p1", 140.1, 35.8, 1, 100.0, true)]);
+    let (status, answer) = app.post("/api/v1/power-points", Some(PLANNER), &again).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_error(&answer, "already_exists");
+    let (_, list) = app.get("/api/v1/power-points", None).await;
+    assert_eq!(ids(&list), ["p1"]);
+
+    let twice =
+        fc(vec![power_point("p3", 140.0, 35.8, 1, 100.0, true), power_point("p3", 140.0, 35.8, 1, 100.0, true)]);
+    let (status, answer) = app.post("/api/v1/power-points", Some(PLANNER), &twice).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer["error"]["details"][0]["index"], 1);
+}
+
+#[tokio::test]
+async fn a_body_over_64_mib_is_413_with_json() {
+    let app = TestApp::new().await;
+    let body = vec![b' '; 64 * 1024 * 1024 + 1];
+    let (status, answer) = app.call("POST", "/api/v1/power-points", Some(PLANNER), Some(body)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_error(&answer, "payload_too_large");
+}
+
+#[tokio::test]
+async fn missing_resources_and_bad_ids() {
+    let app = TestApp::new().await;
+    let (status, answer) = app.get("/api/v1/power-points/nope", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&answer, "not_found");
+    let (status, answer) = app.get("/api/v1/shelters/bad%20id", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&answer, "invalid_id");
+    let (status, answer) = app.get("/api/v1/no-such-thing", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&answer, "not_found");
+}
+
+#[tokio::test]
+async fn put_body_id_must_match_the_path() {
+    let app = TestApp::new().await;
+    let (status, answer) =
+        app.put("/api/v1/power-points/p9", Some(PLANNER), &power_point("p8", 140.0, 35.8, 1, 100.0, true)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer["error"]["details"][0]["field"], "id");
+}

@@ -1,0 +1,63 @@
+//! Several instances on one database: a write through one shows in the other's answers.
+
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+
+use crate::common::*;
+
+/// Polls `check` until it holds or `limit` passes; returns how long it took.
+async fn within(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check().await {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+/// On PostgreSQL the fallback poll is 30 s, so only NOTIFY can deliver within a second;
+/// SQLite has no NOTIFY and relies on a short poll.
+fn poll() -> Duration {
+    if on_postgres() { Duration::from_secs(30) } else { Duration::from_millis(200) }
+}
+
+const NEAREST: &str = "/api/v1/nearest/power?lat=35.79&lon=140.05&k=1";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_and_a_delete_through_one_instance_reach_the_other_within_a_second() {
+    let (a, b, _) = TestApp::pair(poll()).await;
+    tokio::time::sleep(Duration::from_millis(200)).await; // let B's listener start
+    a.seed("/api/v1/power-points", power_point("p1", 140.05, 35.79, 1, 100.0, true)).await;
+    let seen = within(Duration::from_secs(1), async || ids(&b.get(NEAREST, None).await.1) == ["p1"]).await;
+    assert!(seen.is_some(), "instance B never saw the write");
+
+    assert_eq!(a.call("DELETE", "/api/v1/power-points/p1", Some(PLANNER), None).await.0, StatusCode::NO_CONTENT);
+    let gone = within(Duration::from_secs(1), async || ids(&b.get(NEAREST, None).await.1).is_empty()).await;
+    assert!(gone.is_some(), "instance B still answers with a deleted point");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_cut_off_from_the_database_catches_up_after_reconnecting() {
+    if !on_postgres() {
+        return; // connection loss is a PostgreSQL matter; the SQLite pass has nothing to cut
+    }
+    let (a, b, url) = TestApp::pair(poll()).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Cut every other connection to this database (B's listener among them), then write
+    // while B is away: its NOTIFY is lost, so only the catch-up can bring it.
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(cut >= 1, "nothing was cut");
+    a.seed("/api/v1/power-points", power_point("while-away", 140.05, 35.79, 1, 100.0, true)).await;
+    let seen = within(Duration::from_secs(5), async || ids(&b.get(NEAREST, None).await.1) == ["while-away"]).await;
+    assert!(seen.is_some(), "instance B did not catch up after reconnecting");
+}

@@ -1,0 +1,12 @@
+//! API tests: the whole router against a real database file, called without a socket.
+//! One binary for all modules, so the crate is linked once.
+
+mod common;
+
+mod access;
+mod errors;
+mod instances;
+mod nearest;
+mod plans;
+mod resources;
+mod summary;

@@ -1,0 +1,148 @@
+//! Nearest answers: order, fields, filters, the child rule and within_battery.
+
+use axum::http::StatusCode;
+use geo::{Distance, Geodesic, Point};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+const ORIGIN: (f64, f64) = (140.0559, 35.7912); // (lon, lat), Shiroi city hall
+
+fn geodesic(lon: f64, lat: f64) -> f64 {
+    Geodesic.distance(Point::new(ORIGIN.0, ORIGIN.1), Point::new(lon, lat))
+}
+
+fn nearest_url(extra: &str) -> String {
+    format!("/api/v1/nearest/power?lat={}&lon={}{extra}", ORIGIN.1, ORIGIN.0)
+}
+
+#[tokio::test]
+async fn nearest_power_is_ordered_by_geodesic_distance_with_travel_estimates() {
+    let app = TestApp::new().await;
+    let places = [("far", 140.10, 35.82), ("near", 140.057, 35.792), ("mid", 140.03, 35.78), ("mid2", 140.07, 35.80)];
+    app.seed(
+        "/api/v1/power-points",
+        fc(places.iter().map(|(id, lon, lat)| power_point(id, *lon, *lat, 2, 900.0, true)).collect()),
+    )
+    .await;
+    let (status, answer) = app.get(&nearest_url("&k=3"), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let mut expected: Vec<(f64, &str)> = places.iter().map(|(id, lon, lat)| (geodesic(*lon, *lat), *id)).collect();
+    expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert_eq!(ids(&answer), expected.iter().take(3).map(|e| e.1).collect::<Vec<_>>());
+    for (feature, (d, _)) in answer["features"].as_array().unwrap().iter().zip(&expected) {
+        let p = &feature["properties"];
+        let rounded = (d * 10.0).round() / 10.0;
+        assert_eq!(p["distance_m"].as_f64().unwrap(), rounded);
+        assert_eq!(p["walk_min"].as_f64().unwrap(), (d * 1.3 / 50.0 * 10.0).round() / 10.0);
+        assert_eq!(p["drive_min"].as_f64().unwrap(), (d * 1.3 / (20_000.0 / 60.0) * 10.0).round() / 10.0);
+        let bearing = p["bearing_deg"].as_f64().unwrap();
+        assert!((0.0..360.0).contains(&bearing));
+    }
+    assert_eq!(answer["query"]["walk_kmh"], 3.0);
+    assert_eq!(answer["query"]["drive_kmh"], 20.0);
+    assert_eq!(answer["query"]["detour_factor"], 1.3);
+    assert_eq!(answer["query"]["k"], 3);
+}
+
+#[tokio::test]
+async fn bearing_points_the_right_way() {
+    let app = TestApp::new().await;
+    app.seed("/api/v1/power-points", fc(vec![power_point("north", ORIGIN.0, ORIGIN.1 + 0.01, 1, 100.0, true)])).await;
+    let (_, answer) = app.get(&nearest_url(""), None).await;
+    let bearing = answer["features"][0]["properties"]["bearing_deg"].as_f64().unwrap();
+    assert!(!(0.5..=359.5).contains(&bearing), "due north, got {bearing}");
+}
+
+#[tokio::test]
+async fn ties_are_broken_by_id() {
+    let app = TestApp::new().await;
+    app.seed(
+        "/api/v1/power-points",
+        fc(["b", "c", "a"].iter().map(|id| power_point(id, 140.06, 35.79, 1, 100.0, true)).collect()),
+    )
+    .await;
+    let (_, answer) = app.get(&nearest_url(""), None).await;
+    assert_eq!(ids(&answer), ["a", "b", "c"]);
+}
+
+#[tokio::test]
+async fn filters_follow_the_contract() {
+    let app = TestApp::new().await;
+    let mut usb = power_point("usb", 140.056, 35.7913, 1, 100.0, false);
+    usb["properties"]["outlets"] = json!([{"type": "usb", "count": 4, "max_w": 15}]);
+    usb["properties"]["capacity_w"] = json!(60);
+    let mut down = power_point("down", 140.0561, 35.7913, 4, 1500.0, true);
+    down["properties"]["status"] = json!("unavailable");
+    let square = power_point("square", 140.0562, 35.7914, 2, 900.0, false);
+    let small = power_point("small", 140.0565, 35.7915, 1, 300.0, true);
+    let big = power_point("big", 140.07, 35.80, 2, 1500.0, true);
+    app.seed("/api/v1/power-points", fc(vec![usb, down, square, small, big])).await;
+
+    let cases: [(&str, &[&str]); 7] = [
+        ("", &["usb", "square", "small", "big"]),
+        ("&include_unavailable=true", &["usb", "down", "square", "small", "big"]),
+        ("&outlet=usb", &["usb"]),
+        ("&outlet=ac100v&min_w=500", &["square", "big"]),
+        ("&pure_sine=true", &["small", "big"]),
+        ("&min_w=1000", &["big"]),
+        ("&max_distance_m=100", &["usb", "square", "small"]),
+    ];
+    for (q, want) in cases {
+        let (status, answer) = app.get(&nearest_url(q), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ids(&answer), want, "{q}");
+    }
+}
+
+async fn child_app() -> TestApp {
+    let app = TestApp::new().await;
+    let mut charge_only = power_point("charge-only", 140.0560, 35.7913, 2, 1500.0, true);
+    charge_only["properties"]["charge_only"] = json!(true);
+    let one_outlet = power_point("one-outlet", 140.0561, 35.7913, 1, 1500.0, true);
+    let square = power_point("square-wave", 140.0562, 35.7913, 2, 1500.0, false);
+    let fits_near = power_point("fits-near", 140.0570, 35.7920, 2, 300.0, true);
+    let fits_far = power_point("fits-far", 140.10, 35.82, 2, 1500.0, true);
+    app.seed("/api/v1/power-points", fc(vec![charge_only, one_outlet, square, fits_near, fits_far])).await;
+    // Ventilator battery 0.2 h → 6 min to spare by car → about 1.5 km of geodesic distance.
+    app.seed("/api/v1/children", child("child-a", ORIGIN.0, ORIGIN.1, "白井", 0.2)).await;
+    app
+}
+
+#[tokio::test]
+async fn child_nearest_power_runs_all_life_critical_devices() {
+    let app = child_app().await;
+    let (status, answer) = app.get("/api/v1/children/child-a/nearest-power?k=5", Some(FAMILY)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(ids(&answer), ["fits-near", "fits-far"]);
+    let within: Vec<&Value> =
+        answer["features"].as_array().unwrap().iter().map(|f| &f["properties"]["within_battery"]).collect();
+    assert_eq!(within, [&json!(true), &json!(false)]);
+    assert_eq!(answer["query"]["critical_load_w"], 230.0);
+
+    let (_, with_charge) =
+        app.get("/api/v1/children/child-a/nearest-power?include_charge_only=true", Some(COORDINATOR)).await;
+    assert_eq!(ids(&with_charge), ["charge-only", "fits-near", "fits-far"]);
+}
+
+#[tokio::test]
+async fn nearest_shelters_filter_by_hazard_kind_and_power() {
+    let app = TestApp::new().await;
+    app.seed("/api/v1/power-points", power_point("gen", 140.06, 35.79, 1, 900.0, true)).await;
+    app.seed(
+        "/api/v1/shelters",
+        fc(vec![
+            shelter("quake", 140.0560, 35.7913, &["earthquake"], &[]),
+            shelter("flood", 140.0561, 35.7914, &["flood", "inland_flood"], &["gen"]),
+            shelter("ghost-power", 140.0562, 35.7915, &["flood"], &["missing"]),
+        ]),
+    )
+    .await;
+    let url = |q: &str| format!("/api/v1/nearest/shelters?lat={}&lon={}{q}", ORIGIN.1, ORIGIN.0);
+    assert_eq!(ids(&app.get(&url(""), None).await.1), ["quake", "flood", "ghost-power"]);
+    assert_eq!(ids(&app.get(&url("&hazard=flood"), None).await.1), ["flood", "ghost-power"]);
+    assert_eq!(ids(&app.get(&url("&with_power=true"), None).await.1), ["flood"]);
+    assert_eq!(ids(&app.get(&url("&kind=welfare"), None).await.1), Vec::<String>::new());
+    assert_eq!(app.get(&url("&hazard=meteor"), None).await.0, StatusCode::BAD_REQUEST);
+}

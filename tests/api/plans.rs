@@ -1,0 +1,117 @@
+//! 個別避難計画: versions, optimistic concurrency, the audit and its CSV, the sheet.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+fn plan(version: i64, power: &str) -> Value {
+    json!({"version": version, "status": "agreed", "power_point_id": power, "shelter_id": "s1", "transport": "family_car",
+           "supporters": [{"name": "支援 花子", "relation": "近隣", "phone": "090-0000-0000"}],
+           "reviewed_at": "2026-10-01", "next_review_due": "2027-10-01"})
+}
+
+async fn seeded() -> TestApp {
+    let app = TestApp::new().await;
+    let mut p = power_point("p1", 140.057, 35.792, 2, 1500.0, true);
+    p["properties"]["last_verified"] = json!("2026-09-01");
+    app.seed("/api/v1/power-points", p).await;
+    app.seed("/api/v1/shelters", shelter("s1", 140.056, 35.793, &["flood", "earthquake"], &["p1"])).await;
+    let mut a = child("child-a", 140.0559, 35.7912, "白井", 6.0);
+    a["properties"]["consent_to_share"] = json!(true);
+    a["properties"]["name"] = json!("山田, \"はると\"（架空）");
+    app.seed("/api/v1/children", fc(vec![a, child("child-b", 140.06, 35.80, "復", 6.0)])).await;
+    app
+}
+
+#[tokio::test]
+async fn plans_are_versioned_and_a_stale_put_is_refused() {
+    let app = seeded().await;
+    let url = "/api/v1/children/child-a/plan";
+    assert_eq!(app.get(url, Some(COORDINATOR)).await.0, StatusCode::NOT_FOUND);
+    let (status, v1) = app.put(url, Some(COORDINATOR), &plan(0, "p1")).await;
+    assert_eq!(status, StatusCode::OK, "{v1}");
+    assert_eq!((v1["version"].as_i64(), v1["author"].as_str()), (Some(1), Some("t-coordinator-name")));
+    let (_, v2) = app.put(url, Some(PLANNER), &plan(1, "p1")).await;
+    assert_eq!(v2["version"], 2);
+
+    // Based on version 1 while 2 is current: 409, and nothing changes.
+    let (status, answer) = app.put(url, Some(COORDINATOR), &plan(1, "other")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_error(&answer, "version_conflict");
+    let (_, current) = app.get(url, Some(COORDINATOR)).await;
+    assert_eq!(current, v2);
+    let (_, history) = app.get("/api/v1/children/child-a/plan/history", Some(FAMILY)).await;
+    let versions: Vec<i64> = history.as_array().unwrap().iter().map(|p| p["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, [2, 1]);
+}
+
+#[tokio::test]
+async fn plan_rights_follow_the_roles() {
+    let app = seeded().await;
+    assert_eq!(app.put("/api/v1/children/child-a/plan", Some(FAMILY), &plan(0, "p1")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.put("/api/v1/children/child-a/plan", None, &plan(0, "p1")).await.0, StatusCode::UNAUTHORIZED);
+    app.put("/api/v1/children/child-b/plan", Some(COORDINATOR), &plan(0, "p1")).await;
+    assert_eq!(app.get("/api/v1/children/child-b/plan", Some(FAMILY)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/plans/audit", Some(FAMILY)).await.0, StatusCode::FORBIDDEN);
+    let (status, answer) = app
+        .put("/api/v1/children/child-a/plan", Some(COORDINATOR), &json!({"version": 0, "transport": "rocket"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer["error"]["details"][0]["field"], "transport");
+    let (_, log) = app.get("/api/v1/access-log?child_id=child-b", Some(PLANNER)).await;
+    assert_eq!(log[0]["action"], "plan_write", "{log}");
+}
+
+#[tokio::test]
+async fn audit_reports_findings_per_child_and_district() {
+    let app = seeded().await;
+    app.put("/api/v1/children/child-a/plan", Some(COORDINATOR), &plan(0, "p1")).await;
+    let (status, report) = app.get("/api/v1/plans/audit", Some(COORDINATOR)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["children"], 2);
+    let found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["child_id"].as_str().unwrap().into(), f["rule"].as_str().unwrap().into()))
+        .collect();
+    // child-a's plan is clean; child-b has no plan and no consent.
+    assert_eq!(found, [("child-b".into(), "no_plan".into()), ("child-b".into(), "no_consent".into())]);
+    let (_, only_shiroi) = app.get("/api/v1/plans/audit?district=%E7%99%BD%E4%BA%95", Some(COORDINATOR)).await;
+    assert_eq!(only_shiroi["children"], 1);
+    assert_eq!(only_shiroi["findings"], json!([]));
+}
+
+#[tokio::test]
+async fn audit_csv_opens_in_excel_with_japanese_intact() {
+    let app = seeded().await;
+    // A plan that names a missing power point, so child-a (whose name has a comma and quotes) appears.
+    app.put("/api/v1/children/child-a/plan", Some(COORDINATOR), &plan(0, "gone")).await;
+    let (status, body) = app.get("/api/v1/plans/audit?format=csv", Some(COORDINATOR)).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = body.as_str().unwrap();
+    assert!(text.starts_with('\u{feff}'), "UTF-8 BOM first");
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    assert_eq!(reader.headers().unwrap(), vec!["児童ID", "氏名", "地区", "重要度", "ルール", "内容"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let a = rows.iter().find(|r| &r[0] == "child-a").unwrap();
+    assert_eq!(&a[1], "山田, \"はると\"（架空）", "quoting survives the round trip");
+    assert_eq!((&a[3], &a[4]), ("エラー", "destination_missing"));
+    assert!(a[5].contains("電源ポイント gone"));
+    assert_eq!(app.get("/api/v1/plans/audit?format=xml", Some(COORDINATOR)).await.0, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_plan_sheet_is_printable_html_in_japanese() {
+    let app = seeded().await;
+    app.put("/api/v1/children/child-a/plan", Some(COORDINATOR), &plan(0, "p1")).await;
+    let (status, body) = app.get("/api/v1/children/child-a/plan/sheet", Some(FAMILY)).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = body.as_str().unwrap();
+    assert!(html.contains("<html lang=\"ja\">") && html.contains("size: A4"));
+    assert!(html.contains("山田, &quot;はると&quot;（架空）") || html.contains("山田, \"はると\"（架空）"));
+    assert!(html.contains("人工呼吸器") && html.contains("アンビューバッグ") && html.contains("電源 p1"));
+    assert!(html.contains("<svg"), "a map that needs no tiles");
+    assert_eq!(app.get("/api/v1/children/child-b/plan/sheet", Some(FAMILY)).await.0, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,87 @@
+//! Area summary suppression, health, and the OpenAPI description.
+
+use axum::http::StatusCode;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn public_summary_suppresses_one_to_nine_children() {
+    let app = TestApp::new().await;
+    let mut children: Vec<_> = (0..3).map(|i| child(&format!("few-{i}"), 140.05, 35.79, "白井", 6.0)).collect();
+    children.extend((0..10).map(|i| child(&format!("many-{i:02}"), 140.06, 35.80, "復", 6.0)));
+    app.seed("/api/v1/children", fc(children)).await;
+    app.seed("/api/v1/power-points", power_point("p", 140.05, 35.79, 1, 100.0, true)).await;
+
+    let (status, public) = app.get("/api/v1/areas/summary", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let district = |body: &serde_json::Value, name: &str| {
+        body["districts"].as_array().unwrap().iter().find(|d| d["district"] == name).unwrap().clone()
+    };
+    let shiroi = district(&public, "白井");
+    assert!(shiroi["children"].is_null());
+    assert_eq!(shiroi["suppressed"], true);
+    assert!(shiroi["by_device_kind"]["ventilator"].is_null());
+    assert_eq!(shiroi["by_device_kind"]["oxygen_concentrator"], 0, "zero is not suppressed");
+    assert_eq!(shiroi["power_points"], 1);
+    let fuku = district(&public, "復");
+    assert_eq!(fuku["children"], 10);
+    assert_eq!(fuku["suppressed"], false);
+
+    let (_, staff) = app.get("/api/v1/areas/summary", Some(COORDINATOR)).await;
+    assert_eq!(district(&staff, "白井")["children"], 3);
+    assert_eq!(district(&staff, "白井")["by_device_kind"]["suction"], 3);
+    assert_eq!(staff["exact"], true);
+}
+
+#[tokio::test]
+async fn healthz_counts_children_only_for_staff() {
+    let app = TestApp::new().await;
+    app.seed("/api/v1/children", child("child-a", 140.05, 35.79, "白井", 6.0)).await;
+    app.seed("/api/v1/shelters", shelter("s", 140.05, 35.79, &[], &[])).await;
+    let (status, public) = app.get("/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(public, serde_json::json!({"status": "ok", "power_points": 0, "shelters": 1}));
+    let (_, staff) = app.get("/healthz", Some(PLANNER)).await;
+    assert_eq!(staff["children"], 1);
+}
+
+#[tokio::test]
+async fn openapi_describes_every_contract_path_and_the_router_serves_them() {
+    let app = TestApp::new().await;
+    let (status, doc) = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let contract = [
+        ("/api/v1/power-points", ["get", "post"].as_slice()),
+        ("/api/v1/power-points/{id}", &["get", "put", "delete"]),
+        ("/api/v1/shelters", &["get", "post"]),
+        ("/api/v1/shelters/{id}", &["get", "put", "delete"]),
+        ("/api/v1/children", &["get", "post"]),
+        ("/api/v1/children/{id}", &["get", "put", "delete"]),
+        ("/api/v1/nearest/power", &["get"]),
+        ("/api/v1/nearest/shelters", &["get"]),
+        ("/api/v1/children/{id}/nearest-power", &["get"]),
+        ("/api/v1/areas/summary", &["get"]),
+        ("/api/v1/access-log", &["get"]),
+        ("/healthz", &["get"]),
+        ("/api/v1/openapi.json", &["get"]),
+    ];
+    for (path, methods) in contract {
+        for m in methods {
+            assert!(doc["paths"][path][m].is_object(), "{m} {path} missing from openapi.json");
+        }
+    }
+    // Every documented path is routed (no "no such endpoint" 404 from the API fallback).
+    for path in doc["paths"].as_object().unwrap().keys() {
+        let concrete = path
+            .replace("{id}", "zz")
+            .replace("nearest/power", "nearest/power?lat=35&lon=140")
+            .replace("nearest/shelters", "nearest/shelters?lat=35&lon=140");
+        let (_, answer) = app.get(&concrete, Some(PLANNER)).await;
+        assert!(
+            !answer["error"]["message"].as_str().unwrap_or("").starts_with("no such endpoint"),
+            "{path} is documented but not routed"
+        );
+    }
+    assert!(doc["components"]["schemas"]["PowerPointProps"]["properties"]["outlets"].is_object());
+}

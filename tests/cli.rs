@@ -1,0 +1,172 @@
+//! The binary as an operator uses it: imports, exports, tokens, and a server killed hard.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_powermap");
+
+struct Db {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+fn db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    Db { dir, url }
+}
+
+fn powermap(db: &Db, args: &[&str]) -> std::process::Output {
+    Command::new(BIN).arg("--db").arg(&db.url).args(args).env("RUST_LOG", "off").output().unwrap()
+}
+
+fn write_file(db: &Db, name: &str, body: &Value) -> String {
+    let path = db.dir.path().join(name);
+    std::fs::write(&path, serde_json::to_vec(body).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+fn point(id: &str, outlets: Value) -> Value {
+    json!({"type": "Feature", "id": id, "geometry": {"type": "Point", "coordinates": [140.05, 35.79]},
+           "properties": {"name": "白井市役所", "kind": "generator", "capacity_w": 900, "outlets": outlets}})
+}
+
+fn exported_ids(db: &Db) -> Vec<String> {
+    let out = powermap(db, &["export", "power-points"]);
+    assert!(out.status.success());
+    let fc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    fc["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn a_bad_import_names_file_and_feature_exits_1_and_writes_nothing() {
+    let db = db();
+    let good = json!([{"type": "ac100v", "count": 1, "max_w": 900}]);
+    let file = write_file(
+        &db,
+        "bad.geojson",
+        &json!({"type": "FeatureCollection", "features": [
+        point("ok-1", good.clone()), point("ok-2", good), point("bad-3", json!([]))]}),
+    );
+    let out = powermap(&db, &["import", "power-points", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("bad.geojson")
+            && stderr.contains("feature 2 (id bad-3)")
+            && stderr.contains("properties.outlets"),
+        "{stderr}"
+    );
+    assert!(exported_ids(&db).is_empty());
+}
+
+#[test]
+fn import_then_export_round_trips_and_csv_has_a_bom() {
+    let db = db();
+    let file = write_file(
+        &db,
+        "ok.geojson",
+        &json!({"type": "FeatureCollection", "features": [
+        point("a", json!([{"type": "ac100v", "count": 1, "max_w": 900}]))]}),
+    );
+    assert!(powermap(&db, &["import", "power-points", &file]).status.success());
+    assert!(powermap(&db, &["import", "power-points", &file]).status.success(), "re-import updates, no conflict");
+    assert_eq!(exported_ids(&db), ["a"]);
+    let csv = powermap(&db, &["export", "power-points", "--format", "csv"]);
+    assert!(csv.stdout.starts_with("\u{feff}id,lon,lat,name".as_bytes()), "{}", String::from_utf8_lossy(&csv.stdout));
+    assert!(String::from_utf8(csv.stdout).unwrap().contains("白井市役所"));
+}
+
+#[test]
+fn token_create_checks_role_and_children() {
+    let db = db();
+    let out = powermap(&db, &["token", "create", "--role", "family", "--name", "山田家"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--child"));
+    let out = powermap(&db, &["token", "create", "--role", "family", "--child", "nobody", "--name", "山田家"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = powermap(&db, &["token", "create", "--role", "planner", "--name", "危機管理課"]);
+    assert!(out.status.success());
+    let token = String::from_utf8(out.stdout).unwrap();
+    assert!(token.trim().starts_with("pm_") && token.trim().len() == 67, "{token}");
+}
+
+/// Starts `serve` on a free port and returns the process and its address.
+fn serve(db: &Db, extra: &[&str]) -> (Child, String, Vec<String>) {
+    let mut child = Command::new(BIN)
+        .arg("--db")
+        .arg(&db.url)
+        .args(["serve", "--addr", "127.0.0.1:0", "--web", "/nonexistent"])
+        .args(extra)
+        .env("RUST_LOG", "off")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first.split("http://").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let rest: Vec<String> =
+        if extra.contains(&"--demo") { lines.take(3).map(Result::unwrap).collect() } else { Vec::new() };
+    (child, addr, rest)
+}
+
+/// A minimal HTTP/1.1 exchange: (status, JSON body).
+fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let body = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+    s.write_all(&body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let status = text[9..12].parse().unwrap();
+    let json = text.split("\r\n\r\n").nth(1).and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+    (status, json)
+}
+
+#[test]
+fn data_survives_sigkill_right_after_201() {
+    let db = db();
+    let token =
+        String::from_utf8(powermap(&db, &["token", "create", "--role", "planner", "--name", "t"]).stdout).unwrap();
+    let (mut server, addr, _) = serve(&db, &[]);
+    let body = point("durable", json!([{"type": "ac100v", "count": 1, "max_w": 900}]));
+    let (status, _) = http(&addr, "POST", "/api/v1/power-points", Some(token.trim()), Some(&body));
+    assert_eq!(status, 201);
+    server.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.wait().unwrap();
+
+    let (mut again, addr, _) = serve(&db, &[]);
+    let (status, answer) = http(&addr, "GET", "/api/v1/power-points/durable", None, None);
+    again.kill().unwrap();
+    again.wait().unwrap();
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["properties"]["name"], "白井市役所");
+}
+
+#[test]
+fn demo_mode_loads_shiroi_and_its_tokens_exist_only_in_demo_mode() {
+    let db = db();
+    let (mut server, addr, printed) = serve(&db, &["--demo"]);
+    assert!(printed.iter().any(|l| l.contains("demo-family")), "{printed:?}");
+    let (_, health) = http(&addr, "GET", "/healthz", Some("demo-planner"), None);
+    let (status, family) = http(&addr, "GET", "/api/v1/children", Some("demo-family"), None);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(health["power_points"].as_u64().unwrap() >= 25, "{health}");
+    assert!(health["shelters"].as_u64().unwrap() >= 20, "{health}");
+    assert!(health["children"].as_u64().unwrap() >= 12, "{health}");
+    assert_eq!(status, 200);
+    assert_eq!(family["features"].as_array().unwrap().len(), 1, "demo-family sees exactly its child");
+
+    let (mut plain, addr, _) = serve(&db, &[]);
+    let (status, _) = http(&addr, "GET", "/healthz", Some("demo-planner"), None);
+    plain.kill().unwrap();
+    plain.wait().unwrap();
+    assert_eq!(status, 401, "demo tokens are removed outside demo mode");
+}
