@@ -4,7 +4,12 @@
 //! C. F. F. Karney, *Algorithms for geodesics*, J. Geodesy 87 (2013) 43–55, as implemented
 //! by `geo::Geodesic` (geographiclib-rs).
 
-use geo::{Bearing, Distance, Geodesic, Point};
+use std::sync::LazyLock;
+
+use geographiclib_rs::{Geodesic, InverseGeodesic};
+
+/// The WGS 84 ellipsoid's geodesic solver, built once (its series coefficients are not free).
+static WGS84: LazyLock<Geodesic> = LazyLock::new(Geodesic::wgs84);
 
 /// The smallest radius of curvature of the WGS 84 ellipsoid, `a(1 − e²)` (the meridional
 /// radius at the equator), in metres.
@@ -18,19 +23,21 @@ pub const MIN_RADIUS_M: f64 = 6_335_439.327;
 /// Extra safety on top of the proven bound (rounding, and the design's stated 1 %).
 pub const MARGIN: f64 = 1.01;
 
-/// WGS 84 geodesic inverse: (distance in metres, initial bearing in degrees in [0, 360)).
+/// WGS 84 geodesic inverse: (distance in metres, initial bearing in degrees in [0, 360)),
+/// from one solution of the inverse problem (the same geographiclib-rs that `geo` uses).
 ///
 /// # Units
 /// Degrees in, metres and degrees out.
 pub fn geodesic_inverse(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> (f64, f64) {
-    let (a, b) = (Point::new(lon1, lat1), Point::new(lon2, lat2));
-    let bearing = Geodesic.bearing(a, b).rem_euclid(360.0);
-    (Geodesic.distance(a, b), if bearing >= 360.0 { 0.0 } else { bearing })
+    let (s12, azi1, _azi2, _a12): (f64, f64, f64, f64) = WGS84.inverse(lat1, lon1, lat2, lon2);
+    let bearing = azi1.rem_euclid(360.0);
+    (s12, if bearing >= 360.0 { 0.0 } else { bearing })
 }
 
 /// WGS 84 geodesic distance in metres.
 pub fn geodesic_distance_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    Geodesic.distance(Point::new(lon1, lat1), Point::new(lon2, lat2))
+    let s12: f64 = WGS84.inverse(lat1, lon1, lat2, lon2);
+    s12
 }
 
 /// The point as a unit vector (x towards 0°E on the equator, z towards the north pole).
