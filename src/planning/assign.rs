@@ -22,7 +22,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::domain::compat::can_run_all;
-use crate::domain::{Device, PowerPointProps};
+use crate::domain::{Device, OutletType, PowerPointProps};
 
 /// Cost of leaving a child unplaced: more than any real distance (in decimetres) could add up to.
 const UNASSIGNED_COST: i64 = 1 << 50;
@@ -50,20 +50,30 @@ pub fn fits(point: &PowerPointProps, children: &[&Demand]) -> bool {
     can_run_all(point, children.iter().flat_map(|c| c.devices.iter().copied()))
 }
 
-/// An upper bound on how many of `demands` could share `point`: each child needs at least
-/// one outlet of a type its devices use, and at least the smallest critical load among them.
+/// An upper bound on how many of `demands` could share `point`: any k of them together need
+/// at least the k smallest outlet counts of each type and the k smallest critical loads, so
+/// k can grow only while those sums fit. Every feasible assignment respects it.
 fn slot_bound(point: &PowerPointProps, demands: &[Demand], index: usize) -> usize {
     let users: Vec<&Demand> = demands.iter().filter(|d| d.candidates.iter().any(|(p, _)| *p == index)).collect();
-    let used_types: std::collections::HashSet<_> =
-        users.iter().flat_map(|d| d.devices.iter().map(|x| x.input)).collect();
-    let outlets: usize = point.outlets.iter().filter(|o| used_types.contains(&o.kind)).map(|o| o.count as usize).sum();
-    let min_load = users.iter().map(|d| d.devices.iter().map(|x| x.rated_w).sum::<f64>()).fold(f64::INFINITY, f64::min);
-    let by_watts = if min_load > 0.0 && min_load.is_finite() {
-        (point.capacity_w / min_load).floor() as usize
-    } else {
-        usize::MAX
+    let fit_count = |mut needs: Vec<f64>, have: f64| -> usize {
+        needs.sort_by(f64::total_cmp);
+        let mut used = 0.0;
+        needs
+            .iter()
+            .take_while(|n| {
+                used += **n;
+                used <= have
+            })
+            .count()
     };
-    outlets.min(by_watts).min(users.len())
+    let mut bound =
+        fit_count(users.iter().map(|d| d.devices.iter().map(|x| x.rated_w).sum()).collect(), point.capacity_w);
+    for kind in [OutletType::Ac100v, OutletType::Dc12v, OutletType::Usb] {
+        let have: u32 = point.outlets.iter().filter(|o| o.kind == kind).map(|o| o.count).sum();
+        let needs = users.iter().map(|d| d.devices.iter().filter(|x| x.input == kind).count() as f64).collect();
+        bound = bound.min(fit_count(needs, f64::from(have)));
+    }
+    bound
 }
 
 /// Solves the assignment for `demands` over `points`.
