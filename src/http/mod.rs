@@ -8,6 +8,7 @@ mod nearest;
 mod openapi;
 mod plans;
 mod resources;
+mod scenarios;
 mod sheet;
 mod summary;
 pub mod sync;
@@ -73,6 +74,7 @@ pub fn app(state: AppState) -> Router {
         .merge(nearest::router())
         .merge(summary::router())
         .merge(plans::router())
+        .merge(scenarios::router())
         .merge(openapi::router());
     let mut router = api
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

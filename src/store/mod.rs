@@ -100,6 +100,25 @@ pub struct AccessEntry {
     pub child_id: Option<String>,
 }
 
+/// A saved outage scenario.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SavedScenario {
+    /// Identifier.
+    pub id: String,
+    /// Name given by the planner.
+    pub name: String,
+    /// Token name of whoever ran it.
+    pub author: String,
+    /// When (RFC 3339).
+    pub created_at: String,
+    /// Outage length, hours.
+    pub hours: f64,
+    /// The request body (area and hours).
+    pub request: Value,
+    /// The answer.
+    pub result: Value,
+}
+
 /// The database handle, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -475,6 +494,59 @@ impl Store {
         append_log(&mut tx, entries).await?;
         tx.commit().await?;
         Ok(plan)
+    }
+
+    /// Saves a scenario run: the request and the answer as JSON documents.
+    pub async fn save_scenario(&self, s: &SavedScenario) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO scenarios (id, name, author, created_at, hours, request, result) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(s.id.clone())
+        .bind(s.name.clone())
+        .bind(s.author.clone())
+        .bind(s.created_at.clone())
+        .bind(s.hours)
+        .bind(s.request.to_string())
+        .bind(s.result.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Saved scenarios, newest first; `id` narrows to one.
+    pub async fn scenarios(&self, id: Option<&str>) -> Result<Vec<SavedScenario>> {
+        let rows = match id {
+            Some(id) => {
+                sqlx::query("SELECT id, name, author, created_at, hours, request, result FROM scenarios WHERE id = $1")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT id, name, author, created_at, hours, request, result FROM scenarios ORDER BY created_at DESC, id",
+                )
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter()
+            .map(|r| {
+                let json = |i: usize| -> Result<Value> {
+                    let text: String = r.try_get(i)?;
+                    Ok(serde_json::from_str(&text)?)
+                };
+                Ok(SavedScenario {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    author: r.try_get(2)?,
+                    created_at: r.try_get(3)?,
+                    hours: r.try_get(4)?,
+                    request: json(5)?,
+                    result: json(6)?,
+                })
+            })
+            .collect()
     }
 
     /// Removes demo tokens, so they exist only while the server runs in demo mode.

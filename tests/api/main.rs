@@ -9,4 +9,5 @@ mod instances;
 mod nearest;
 mod plans;
 mod resources;
+mod scenarios;
 mod summary;

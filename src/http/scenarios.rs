@@ -1,0 +1,91 @@
+//! Outage scenarios: run, save, list, and the demo presets.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::extract::JsonBody;
+use super::resources::path_id;
+use super::{AppState, Caller, Detail, Error, Result};
+use crate::planning::outage::{parse_area, run_outage};
+use crate::store::{Role, SavedScenario, now_rfc3339};
+
+/// Named demo areas for Shiroi, offered by the planner view.
+const PRESETS: &str = include_str!("../../fixtures/shiroi/scenarios.geojson");
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/scenarios/outage", post(outage))
+        .route("/api/v1/scenarios", get(list))
+        .route("/api/v1/scenarios/presets", get(presets))
+        .route("/api/v1/scenarios/{id}", get(read))
+}
+
+fn invalid(field: &str, message: String) -> Error {
+    Error::Unprocessable {
+        message: format!("{field}: {message}"),
+        details: vec![Detail { index: 0, field: field.to_owned(), message }],
+    }
+}
+
+async fn outage(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> Result<Json<Value>> {
+    let token = caller.require(&[Role::Coordinator, Role::Planner])?;
+    let hours = body
+        .get("hours")
+        .and_then(Value::as_f64)
+        .filter(|h| h.is_finite() && *h > 0.0)
+        .ok_or_else(|| invalid("hours", "must be a number greater than 0".into()))?;
+    let area = parse_area(body.get("area").unwrap_or(&Value::Null)).map_err(|e| invalid("area", e.0))?;
+    let name = body.get("name").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.chars().count() > crate::domain::MAX_NAME_CHARS) {
+        return Err(invalid("name", "must be at most 200 characters".into()));
+    }
+    let plans = state.store.current_plans().await?;
+    let result = run_outage(&state.catalog, &area, hours, &state.config.travel, &plans);
+    let log: Vec<_> = result.affected.iter().map(|id| caller.log_entry("scenario", id)).collect();
+    state.store.log_access(&log).await?;
+    let mut answer = serde_json::to_value(&result).map_err(crate::store::StoreError::from)?;
+    if let Some(name) = name {
+        let saved = SavedScenario {
+            id: format!("sc-{:016x}", rand::random::<u64>()),
+            name: name.to_owned(),
+            author: token.name.clone(),
+            created_at: now_rfc3339(),
+            hours,
+            request: json!({"area": body.get("area"), "hours": hours}),
+            result: answer.clone(),
+        };
+        state.store.save_scenario(&saved).await?;
+        answer["scenario_id"] = json!(saved.id);
+    }
+    Ok(Json(answer))
+}
+
+async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Value>>> {
+    caller.require(&[Role::Coordinator, Role::Planner])?;
+    let saved = state.store.scenarios(None).await?;
+    Ok(Json(
+        saved
+            .iter()
+            .map(|s| {
+                let count = |k: &str| s.result.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+                json!({"id": s.id, "name": s.name, "author": s.author, "created_at": s.created_at, "hours": s.hours,
+                       "affected": count("affected"), "at_risk": count("at_risk"), "assigned": count("assignments"),
+                       "unassigned": count("unassigned"), "optimal": s.result.get("optimal"),
+                       "total_distance_m": s.result.get("total_distance_m")})
+            })
+            .collect(),
+    ))
+}
+
+async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<SavedScenario>> {
+    caller.require(&[Role::Coordinator, Role::Planner])?;
+    path_id(&id)?;
+    let mut found = state.store.scenarios(Some(&id)).await?;
+    found.pop().map(Json).ok_or_else(|| Error::NotFound(format!("no scenario {id}")))
+}
+
+async fn presets() -> Result<Json<Value>> {
+    serde_json::from_str(PRESETS).map(Json).map_err(|e| Error::Store(crate::store::StoreError::Encode(e)))
+}

@@ -1,0 +1,101 @@
+//! Outage scenarios through the API: who is affected, who is at risk, where each goes.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+fn square(w: f64, s: f64, e: f64, n: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]})
+}
+
+async fn town() -> TestApp {
+    let app = TestApp::new().await;
+    // Inside the area: a grid-dependent outlet (goes out) and a generator with room for one child.
+    let mut grid = power_point("grid-outlet", 140.051, 35.791, 4, 1500.0, true);
+    grid["properties"]["grid_independent"] = json!(false);
+    let mut gen_one = power_point("gen-one", 140.052, 35.792, 2, 1500.0, true);
+    gen_one["properties"]["grid_independent"] = json!(true);
+    // Outside: a bigger generator a little farther away.
+    let mut gen_big = power_point("gen-big", 140.10, 35.80, 6, 1500.0, true);
+    gen_big["properties"]["grid_independent"] = json!(true);
+    app.seed("/api/v1/power-points", fc(vec![grid, gen_one, gen_big])).await;
+    app.seed(
+        "/api/v1/children",
+        fc(vec![
+            child("near", 140.0521, 35.7921, "白井", 2.0), // 2 h battery: at risk in a 72 h outage
+            child("also-near", 140.0525, 35.7925, "白井", 3.0),
+            child("long-battery", 140.053, 35.793, "白井", 100.0), // affected, not at risk
+            child("outside", 140.20, 35.90, "白井", 1.0),          // not affected
+        ]),
+    )
+    .await;
+    app
+}
+
+#[tokio::test]
+async fn outage_finds_the_affected_and_assigns_within_limits() {
+    let app = town().await;
+    let body = json!({"area": square(140.04, 35.78, 140.06, 35.80), "hours": 72});
+    let (status, answer) = app.post("/api/v1/scenarios/outage", Some(PLANNER), &body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["affected"], json!(["also-near", "long-battery", "near"]));
+    assert_eq!(answer["at_risk"], json!(["also-near", "near"]));
+    assert_eq!(answer["points_out"], json!(["grid-outlet"]));
+    // gen-one has two outlets: one child (two devices) fits; the other goes to gen-big.
+    let placed: Vec<(String, String)> = answer["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["child_id"].as_str().unwrap().into(), a["power_point_id"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(placed.len(), 2, "{answer}");
+    let at_gen_one = placed.iter().filter(|(_, p)| p == "gen-one").count();
+    assert_eq!(at_gen_one, 1, "two outlets hold one two-device child: {answer}");
+    assert!(placed.iter().any(|(_, p)| p == "gen-big"));
+    assert_eq!(answer["unassigned"], json!([]));
+    assert_eq!(answer["optimal"], true);
+}
+
+#[tokio::test]
+async fn scenarios_are_saved_and_listed() {
+    let app = town().await;
+    let body = json!({"area": square(140.04, 35.78, 140.06, 35.80), "hours": 24, "name": "中心部 24時間"});
+    let (_, answer) = app.post("/api/v1/scenarios/outage", Some(COORDINATOR), &body).await;
+    let id = answer["scenario_id"].as_str().unwrap().to_owned();
+    let (status, list) = app.get("/api/v1/scenarios", Some(PLANNER)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list[0]["name"], "中心部 24時間");
+    assert_eq!(list[0]["at_risk"], 2);
+    let (_, saved) = app.get(&format!("/api/v1/scenarios/{id}"), Some(PLANNER)).await;
+    assert_eq!(saved["result"]["at_risk"], answer["at_risk"]);
+    let (_, presets) = app.get("/api/v1/scenarios/presets", None).await;
+    let names: Vec<&str> =
+        presets["features"].as_array().unwrap().iter().map(|f| f["properties"]["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"市北部 72時間停電") && names.contains(&"全市 7日間停電"), "{names:?}");
+}
+
+#[tokio::test]
+async fn bad_areas_and_hours_are_refused_with_the_field() {
+    let app = town().await;
+    let cases = [
+        (json!({"area": {"type": "Point", "coordinates": [140.0, 35.8]}, "hours": 24}), "area"),
+        (
+            json!({"area": {"type": "Polygon", "coordinates": [[[140.0, 35.7], [140.1, 35.7], [140.1, 35.8], [140.0, 35.8]]]}, "hours": 24}),
+            "area",
+        ),
+        (
+            json!({"area": {"type": "Polygon", "coordinates": [[[140.0, 35.7], [140.1, 35.8], [140.1, 35.7], [140.0, 35.8], [140.0, 35.7]]]}, "hours": 24}),
+            "area",
+        ),
+        (json!({"area": square(140.0, 35.7, 140.1, 35.8), "hours": 0}), "hours"),
+        (json!({"area": square(140.0, 35.7, 140.1, 35.8), "hours": "a day"}), "hours"),
+    ];
+    for (body, field) in cases {
+        let (status, answer) = app.post("/api/v1/scenarios/outage", Some(PLANNER), &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(answer["error"]["details"][0]["field"], field, "{answer}");
+    }
+    let ok = json!({"area": square(140.0, 35.7, 140.1, 35.8), "hours": 24});
+    assert_eq!(app.post("/api/v1/scenarios/outage", Some(FAMILY), &ok).await.0, StatusCode::FORBIDDEN);
+}
