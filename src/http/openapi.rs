@@ -222,6 +222,46 @@ fn operations() -> Vec<Op> {
         errors: &["400", "401", "403"],
     });
     ops.push(Op {
+        method: Post,
+        path: "/api/v1/scenarios/outage",
+        summary: "Outage scenario: affected and at-risk children, points out, optimal assignment; saved when named",
+        tag: "scenarios",
+        params: vec![],
+        body: Some("OutageRequest"),
+        ok: ("200", "OutageResult"),
+        errors: &["400", "401", "403", "413", "422"],
+    });
+    ops.push(Op {
+        method: Get,
+        path: "/api/v1/scenarios",
+        summary: "Saved scenarios with their totals, newest first",
+        tag: "scenarios",
+        params: vec![],
+        body: None,
+        ok: ("200", ""),
+        errors: &["401", "403"],
+    });
+    ops.push(Op {
+        method: Get,
+        path: "/api/v1/scenarios/{id}",
+        summary: "One saved scenario: its request and result",
+        tag: "scenarios",
+        params: vec![id_param()],
+        body: None,
+        ok: ("200", ""),
+        errors: &["400", "401", "403", "404"],
+    });
+    ops.push(Op {
+        method: Get,
+        path: "/api/v1/scenarios/presets",
+        summary: "Named demo areas (GeoJSON FeatureCollection of polygons with name and hours)",
+        tag: "scenarios",
+        params: vec![],
+        body: None,
+        ok: ("200", ""),
+        errors: &[],
+    });
+    ops.push(Op {
         method: Get,
         path: "/api/v1/areas/summary",
         summary: "Per-district counts; public answers suppress 1–9",
@@ -329,6 +369,39 @@ fn collection_schema(feature: &str) -> Schema {
         .into()
 }
 
+fn outage_request_schema() -> Schema {
+    ObjectBuilder::new()
+        .property("area", ObjectBuilder::new().description(Some("GeoJSON Polygon or MultiPolygon (holes allowed)")))
+        .property("hours", ObjectBuilder::new().schema_type(Type::Number).description(Some("outage length, > 0")))
+        .property("name", ObjectBuilder::new().schema_type(Type::String).description(Some("save under this name")))
+        .required("area")
+        .required("hours")
+        .into()
+}
+
+fn outage_result_schema() -> Schema {
+    let ids = || utoipa::openapi::schema::ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String));
+    let assignment = ObjectBuilder::new()
+        .property("child_id", ObjectBuilder::new().schema_type(Type::String))
+        .property("power_point_id", ObjectBuilder::new().schema_type(Type::String))
+        .property("distance_m", ObjectBuilder::new().schema_type(Type::Number))
+        .property("travel_min", ObjectBuilder::new().schema_type(Type::Number));
+    let unassigned = ObjectBuilder::new()
+        .property("child_id", ObjectBuilder::new().schema_type(Type::String))
+        .property("reason", ObjectBuilder::new().schema_type(Type::String));
+    ObjectBuilder::new()
+        .property("optimal", ObjectBuilder::new().schema_type(Type::Boolean))
+        .property("affected", ids())
+        .property("at_risk", ids())
+        .property("assignments", utoipa::openapi::schema::ArrayBuilder::new().items(assignment))
+        .property("unassigned", utoipa::openapi::schema::ArrayBuilder::new().items(unassigned))
+        .property("points_out", ids())
+        .property("scenario_id", ObjectBuilder::new().schema_type(Type::String).description(Some("when saved")))
+        .required("optimal")
+        .required("assignments")
+        .into()
+}
+
 /// The whole document.
 pub fn document() -> OpenApi {
     let mut paths = PathsBuilder::new();
@@ -399,6 +472,8 @@ pub fn document() -> OpenApi {
         .schema_from::<crate::domain::plan::PlanInput>()
         .schema_from::<super::plans::AuditReport>()
         .schema_from::<crate::planning::audit::Finding>()
+        .schema("OutageRequest", outage_request_schema())
+        .schema("OutageResult", outage_result_schema())
         .schema("PlanHistory", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref("Plan")))
         .schema("AccessLog", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref("AccessEntry")));
     for (kind, props) in [("PowerPoint", "PowerPointProps"), ("Shelter", "ShelterProps"), ("Child", "ChildProps")] {

@@ -65,6 +65,11 @@ async fn openapi_describes_every_contract_path_and_the_router_serves_them() {
         ("/api/v1/access-log", &["get"]),
         ("/healthz", &["get"]),
         ("/api/v1/openapi.json", &["get"]),
+        ("/api/v1/children/{id}/plan", &["get", "put"]),
+        ("/api/v1/children/{id}/plan/history", &["get"]),
+        ("/api/v1/plans/audit", &["get"]),
+        ("/api/v1/scenarios/outage", &["post"]),
+        ("/api/v1/scenarios", &["get"]),
     ];
     for (path, methods) in contract {
         for m in methods {
