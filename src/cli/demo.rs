@@ -6,6 +6,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::import::import;
+use crate::domain::plan::PlanInput;
 use crate::domain::{ChildProps, PowerPointProps, ShelterProps};
 use crate::http::hash_token;
 use crate::store::{Role, Store, TokenRecord};
@@ -13,6 +14,7 @@ use crate::store::{Role, Store, TokenRecord};
 const POWER_POINTS: &str = include_str!("../../fixtures/shiroi/power_points.geojson");
 const SHELTERS: &str = include_str!("../../fixtures/shiroi/shelters.geojson");
 const CHILDREN: &str = include_str!("../../fixtures/shiroi/children.geojson");
+const PLANS: &str = include_str!("../../fixtures/shiroi/plans.json");
 
 /// The demo tokens of the contract: (role, secret). They exist only in demo mode.
 pub const DEMO_TOKENS: [(Role, &str); 3] =
@@ -41,6 +43,7 @@ pub async fn load_demo(store: &Store) -> Result<Vec<(&'static str, &'static str)
         )
         .await?;
         import::<ChildProps>(store, &children, Path::new("fixtures/shiroi/children.geojson"), true).await?;
+        load_plans(store).await?;
     }
     let first_child = children["features"][0]["id"].as_str().unwrap_or("child-001").to_owned();
     for (role, secret) in DEMO_TOKENS {
@@ -49,4 +52,17 @@ pub async fn load_demo(store: &Store) -> Result<Vec<(&'static str, &'static str)
         store.create_token(&TokenRecord { hash: hash_token(secret), name, role, child_ids }, true).await?;
     }
     Ok(DEMO_TOKENS.iter().map(|(r, s)| (r.as_str(), *s)).collect())
+}
+
+/// Stores the demo plans (keys starting with `_` are comments), each as version 1 by "demo".
+async fn load_plans(store: &Store) -> Result<()> {
+    let plans: serde_json::Map<String, Value> = serde_json::from_str(PLANS)?;
+    for (child_id, body) in plans.iter().filter(|(k, _)| !k.starts_with('_')) {
+        let input: PlanInput = serde_json::from_value(body.clone())?;
+        if let Err(errors) = input.validate() {
+            anyhow::bail!("fixtures/shiroi/plans.json: {child_id}: {}: {}", errors[0].field, errors[0].message);
+        }
+        store.put_plan(child_id, 0, &input.into_body(), "demo", &[]).await?;
+    }
+    Ok(())
 }

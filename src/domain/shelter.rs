@@ -112,6 +112,11 @@ impl Resource for ShelterProps {
 
     fn validate(&self, check: &mut Checker) {
         check.name("name", &self.name);
+        for (i, hazard) in self.hazards.iter().enumerate() {
+            if self.hazards[..i].contains(hazard) {
+                check.fail(format!("hazards[{i}]"), "listed twice");
+            }
+        }
         for (i, id) in self.power_point_ids.iter().enumerate() {
             if let Err(m) = super::validate_id(id) {
                 check.fail(format!("power_point_ids[{i}]"), m);
@@ -145,5 +150,8 @@ mod tests {
         let bad = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [140.0, 35.8]},
                          "properties": {"name": "x", "kind": "designated", "hazards": ["meteor"]}});
         assert_eq!(parse_feature::<ShelterProps>(&bad).unwrap_err()[0].field, "properties.hazards[0]");
+        let twice = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [140.05, 35.79]},
+                           "properties": {"name": "x", "kind": "designated", "hazards": ["fire", "flood", "fire"]}});
+        assert_eq!(parse_feature::<ShelterProps>(&twice).unwrap_err()[0].field, "properties.hazards[2]");
     }
 }
