@@ -177,7 +177,7 @@ pub fn render(state: &AppState, child: &Entry<ChildProps>, plan: Option<&Plan>) 
         .map(|d| {
             let minutes = if walking { travel.walk_min(d.distance_m) } else { travel.drive_min(d.distance_m) };
             format!(
-                "<tr><th>{}</th><td><b>{}</b><br>{}<br><small>{}</small></td><td>自宅から{}へ {} km<br>{} 約{}分</td></tr>",
+                "<tr><th>{}</th><td><b>{}</b><br>{}<br><small>{}</small></td><td class=\"dist\">自宅から{}へ<br>{} km・{} 約{}分</td></tr>",
                 d.role,
                 esc(&d.name),
                 esc(&d.address),
@@ -228,11 +228,12 @@ pub fn render(state: &AppState, child: &Entry<ChildProps>, plan: Option<&Plan>) 
 <style>
 @page {{ size: A4; margin: 10mm; }}
 * {{ box-sizing: border-box; }}
-body {{ font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; font-size: 10.5pt; margin: 0; color: #000; }}
+body {{ font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; font-size: 9.5pt; line-height: 1.35; margin: 0; color: #000; }}
 h1 {{ font-size: 15pt; margin: 0 0 2mm; }} h2 {{ font-size: 11pt; margin: 3mm 0 1mm; border-bottom: 1px solid #000; }}
 table {{ border-collapse: collapse; width: 100%; }} th, td {{ border: 1px solid #888; padding: 1mm 1.5mm; vertical-align: top; text-align: left; }}
 th {{ background: #eee; white-space: nowrap; }} ul {{ margin: 0; padding-left: 5mm; }}
-.row {{ display: flex; gap: 4mm; }} .row > div {{ flex: 1; }}
+.row {{ display: flex; gap: 4mm; }} .row > div {{ flex: 1; }} .row > div.wide {{ flex: 3; }} .row > div.map {{ flex: 2; }} .row svg {{ max-width: 100%; height: auto; }}
+td.dist {{ white-space: nowrap; }}
 .alert {{ border: 2px solid #b71c1c; padding: 1.5mm; font-weight: bold; }}
 small {{ color: #333; }} .meta {{ font-size: 8.5pt; color: #333; }}
 </style></head><body>
@@ -242,7 +243,7 @@ small {{ color: #333; }} .meta {{ font-size: 8.5pt; color: #333; }}
 <h2>医療機器</h2>
 <table><tr><th>機器</th><th>機種</th><th>電源</th><th>定格</th><th>バッテリー</th><th>区分</th><th>停電時の代替手段</th></tr>{devices}</table>
 <h2>行き先</h2>
-<div class="row"><div><table>{destinations}</table></div><div>{map}</div></div>
+<div class="row"><div class="wide"><table>{destinations}</table></div><div class="map">{map}</div></div>
 <h2>連絡先と支援者</h2>
 <div class="row"><div><b>家族・緊急連絡先</b><ul>{contacts}</ul></div><div><b>避難支援者</b><ul>{supporters}</ul></div></div>
 <p>住所: {address}　移動: {mobility}　かかりつけ病院: {hospital}　電力会社への登録: {utility}</p>

@@ -97,6 +97,10 @@ function showResults(answer) {
     const p = f.properties;
     const [lon, lat] = f.geometry.coordinates;
     L.polyline([from, [lat, lon]], { color: "#0b57d0", weight: 3, dashArray: "6 4" }).addTo(resultLayer);
+    const rank = list.children.length + 1;
+    L.marker([lat, lon], { icon: L.divIcon({ className: "pm-icon pm-rank", html: `<span>${rank}</span>`, iconSize: [30, 30], iconAnchor: [15, 15] }), title: p.name, zIndexOffset: 1000 })
+      .bindPopup(popupHtml(p))
+      .addTo(resultLayer);
     const li = document.createElement("li");
     const battery = p.within_battery === undefined ? "" :
       p.within_battery ? `<span class="badge ok">${escapeHtml(t("withinBattery"))}</span>` : `<span class="badge bad">${escapeHtml(t("beyondBattery"))}</span>`;
@@ -113,6 +117,8 @@ function showResults(answer) {
   if (answer.features.length === 0) setMessage(t("none"));
   const bounds = L.latLngBounds([from, ...answer.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]])]);
   map.fitBounds(bounds.pad(0.2), { maxZoom: 16 });
+  // On a phone the list sits under the map: bring the answer into view.
+  if (window.matchMedia("(max-width: 700px)").matches && answer.features.length) $("results").scrollIntoView({ block: "start" });
 }
 
 async function main() {

@@ -1,0 +1,243 @@
+// The planner view (危機管理課): every layer, an outage area drawn or chosen, the scenario run,
+// at-risk children in red and the optimal assignment as lines, saved scenarios, GeoJSON export.
+import { api, token } from "./api.js";
+import { t } from "./i18n.js";
+import { createMap, escapeHtml, powerIcon, shelterIcon } from "./map.js";
+import { download, fmtDistance, setMessage, wireLang, wireTokenBox } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+const KINDS = ["generator", "charging_station", "ev_supply", "battery_station", "facility_outlet", "hospital"];
+const HAZARDS = ["flood", "landslide", "storm_surge", "earthquake", "tsunami", "fire", "inland_flood", "volcano"];
+
+let map;
+let data = { points: [], shelters: [], children: [], presets: [] };
+let area = null; // GeoJSON geometry of the outage area
+let lastResult = null;
+const layers = { power: L.layerGroup(), shelters: L.layerGroup(), children: L.markerClusterGroup({ maxClusterRadius: 30 }) };
+const areaLayer = L.geoJSON(null, { style: { color: "#b3261e", weight: 2, fillOpacity: 0.08 } });
+const resultLayer = L.layerGroup();
+
+function childIcon(atRisk) {
+  return L.divIcon({ className: `pm-icon pm-child${atRisk ? " at-risk" : ""}`, html: "<span>児</span>", iconSize: [24, 24], iconAnchor: [12, 12] });
+}
+
+function drawPoints() {
+  layers.power.clearLayers();
+  const kinds = new Set(KINDS.filter((k) => $(`kind-${k}`)?.checked));
+  for (const f of data.points) {
+    if (!kinds.has(f.properties.kind)) continue;
+    const [lon, lat] = f.geometry.coordinates;
+    const p = f.properties;
+    L.marker([lat, lon], { icon: powerIcon(p), title: p.name })
+      .bindPopup(`<b>${escapeHtml(p.name)}</b><br>${escapeHtml(t("kinds." + p.kind))} / ${escapeHtml(t("status." + p.status))}<br>${p.capacity_w} W`)
+      .addTo(layers.power);
+  }
+}
+
+function drawShelters() {
+  layers.shelters.clearLayers();
+  const hazard = $("hazard-select").value;
+  for (const f of data.shelters) {
+    if (hazard && !(f.properties.hazards || []).includes(hazard)) continue;
+    const [lon, lat] = f.geometry.coordinates;
+    const hz = (f.properties.hazards || []).map((h) => t("hazards." + h)).join("・");
+    L.marker([lat, lon], { icon: shelterIcon(), title: f.properties.name })
+      .bindPopup(`<b>${escapeHtml(f.properties.name)}</b><br>${escapeHtml(hz)}`)
+      .addTo(layers.shelters);
+  }
+}
+
+function drawChildren() {
+  layers.children.clearLayers();
+  const atRisk = new Set(lastResult?.at_risk || []);
+  for (const f of data.children) {
+    const [lon, lat] = f.geometry.coordinates;
+    const p = f.properties;
+    L.marker([lat, lon], { icon: childIcon(atRisk.has(f.id)), title: p.name })
+      .bindPopup(`<b>${escapeHtml(p.name)}</b><br>${escapeHtml(p.district || "")}<br>${(p.devices || []).map((d) => escapeHtml(t("devices." + d.kind))).join("・")}`)
+      .addTo(layers.children);
+  }
+  document.body.dataset.atRiskMarkers = String(data.children.filter((f) => atRisk.has(f.id)).length);
+}
+
+function toggle(id, layer) {
+  const apply = () => ($(id).checked ? layer.addTo(map) : layer.remove());
+  $(id).addEventListener("change", apply);
+  apply();
+}
+
+async function loadData() {
+  setMessage("");
+  const [points, shelters, presets] = await Promise.all([
+    api("/api/v1/power-points", { auth: false }),
+    api("/api/v1/shelters", { auth: false }),
+    api("/api/v1/scenarios/presets", { auth: false }),
+  ]);
+  data.points = points.features;
+  data.shelters = shelters.features;
+  data.presets = presets.features;
+  data.children = [];
+  if (token()) {
+    try {
+      data.children = (await api("/api/v1/children")).features;
+      await loadSaved();
+    } catch (e) {
+      setMessage(`${t("error")}: ${e.message}`);
+    }
+  } else {
+    setMessage(t("needToken"));
+  }
+  fillPresets();
+  drawPoints();
+  drawShelters();
+  drawChildren();
+  document.body.dataset.markers = String(data.points.length + data.shelters.length + data.children.length);
+}
+
+function fillPresets() {
+  const sel = $("preset-select");
+  const current = sel.value;
+  sel.querySelectorAll("option[data-preset]").forEach((o) => o.remove());
+  for (const f of data.presets) {
+    const o = document.createElement("option");
+    o.value = f.id;
+    o.dataset.preset = "1";
+    o.textContent = f.properties.name;
+    sel.appendChild(o);
+  }
+  sel.value = current;
+}
+
+function setArea(geometry) {
+  area = geometry;
+  document.body.dataset.area = geometry ? JSON.stringify(geometry) : "";
+  areaLayer.clearLayers();
+  if (geometry) areaLayer.addData({ type: "Feature", geometry, properties: {} });
+}
+
+async function loadSaved() {
+  const saved = await api("/api/v1/scenarios");
+  $("saved-list").innerHTML = saved
+    .map((s) => `<li><b>${escapeHtml(s.name)}</b> — ${s.hours} h・${escapeHtml(t("atRisk"))} ${s.at_risk}・${escapeHtml(t("assigned"))} ${s.assigned}<br><small>${escapeHtml(s.author)} ${escapeHtml(s.created_at)}</small></li>`)
+    .join("");
+}
+
+async function run() {
+  if (!area) return setMessage(t("noArea"));
+  const hours = Number($("hours-input").value);
+  const body = { area, hours };
+  if ($("name-input").value.trim()) body.name = $("name-input").value.trim();
+  setMessage("");
+  $("run-btn").disabled = true;
+  try {
+    lastResult = await api("/api/v1/scenarios/outage", { method: "POST", body });
+  } catch (e) {
+    setMessage(`${t("error")}: ${e.message}`);
+    return;
+  } finally {
+    $("run-btn").disabled = false;
+  }
+  showResult();
+  if (body.name) loadSaved().catch((e) => setMessage(`${t("error")}: ${e.message}`));
+}
+
+function byId(list) {
+  return new Map(list.map((f) => [f.id, f]));
+}
+
+function showResult() {
+  const r = lastResult;
+  if (!r) return;
+  resultLayer.clearLayers();
+  const children = byId(data.children);
+  const points = byId(data.points);
+  const ll = (f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+  for (const id of r.points_out) {
+    const p = points.get(id);
+    if (p) L.circleMarker(ll(p), { radius: 16, color: "#444", weight: 3, dashArray: "4 3", fill: false }).bindTooltip(t("pointsOut")).addTo(resultLayer);
+  }
+  for (const a of r.assignments) {
+    const c = children.get(a.child_id);
+    const p = points.get(a.power_point_id);
+    if (c && p) L.polyline([ll(c), ll(p)], { color: "#0b57d0", weight: 3 }).bindTooltip(`${fmtDistance(a.distance_m)}・${a.travel_min} ${t("min")}`).addTo(resultLayer);
+  }
+  $("totals").hidden = false;
+  $("t-affected").textContent = r.affected.length;
+  $("t-at-risk").textContent = r.at_risk.length;
+  $("t-assigned").textContent = r.assignments.length;
+  $("t-unassigned").textContent = r.unassigned.length;
+  $("t-points-out").textContent = r.points_out.length;
+  $("t-distance").textContent = fmtDistance(r.assignments.reduce((s, a) => s + a.distance_m, 0));
+  $("t-optimal").textContent = r.optimal ? t("optimalYes") : t("optimalNo");
+  const name = (id, map) => map.get(id)?.properties.name || id;
+  $("assignment-list").innerHTML =
+    r.assignments.map((a) => `<li data-child="${escapeHtml(a.child_id)}">${escapeHtml(name(a.child_id, children))} → ${escapeHtml(name(a.power_point_id, points))}（${fmtDistance(a.distance_m)}・${a.travel_min} ${escapeHtml(t("min"))}）</li>`).join("") +
+    r.unassigned.map((u) => `<li class="bad" data-child="${escapeHtml(u.child_id)}">${escapeHtml(name(u.child_id, children))}: ${escapeHtml(t("reasons." + u.reason))}</li>`).join("");
+  drawChildren();
+  document.body.dataset.scenario = "done";
+}
+
+function exportAssignment() {
+  if (!lastResult) return;
+  const children = byId(data.children);
+  const points = byId(data.points);
+  const features = lastResult.assignments.flatMap((a) => {
+    const c = children.get(a.child_id);
+    const p = points.get(a.power_point_id);
+    if (!c || !p) return [];
+    return [{ type: "Feature", geometry: { type: "LineString", coordinates: [c.geometry.coordinates, p.geometry.coordinates] }, properties: a }];
+  });
+  const fc = { type: "FeatureCollection", features };
+  download("outage-assignment.geojson", new Blob([JSON.stringify(fc, null, 2)], { type: "application/geo+json" }));
+}
+
+function fillFilters() {
+  $("kind-filters").innerHTML = KINDS.map((k) => `<label class="check"><input id="kind-${k}" type="checkbox" checked> <span>${escapeHtml(t("kinds." + k))}</span></label>`).join("");
+  KINDS.forEach((k) => $(`kind-${k}`).addEventListener("change", drawPoints));
+  const sel = $("hazard-select");
+  const current = sel.value;
+  sel.querySelectorAll("option[data-hazard]").forEach((o) => o.remove());
+  for (const h of HAZARDS) {
+    const o = document.createElement("option");
+    o.value = h;
+    o.dataset.hazard = "1";
+    o.textContent = t("hazards." + h);
+    sel.appendChild(o);
+  }
+  sel.value = current;
+}
+
+async function main() {
+  wireLang(() => { fillFilters(); drawPoints(); drawShelters(); drawChildren(); showResult(); });
+  const config = await api("/api/v1/config", { auth: false });
+  map = createMap($("map"), config);
+  areaLayer.addTo(map);
+  resultLayer.addTo(map);
+  fillFilters();
+  toggle("show-power", layers.power);
+  toggle("show-shelters", layers.shelters);
+  toggle("show-children", layers.children);
+  $("hazard-select").addEventListener("change", drawShelters);
+  map.pm.addControls({ position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false, drawCircle: false, drawText: false, cutPolygon: false, rotateMode: false, editMode: false, dragMode: false, removalMode: false });
+  map.pm.setLang(document.documentElement.lang === "en" ? "en" : "ja");
+  map.on("pm:create", (e) => {
+    $("preset-select").value = "";
+    setArea(e.layer.toGeoJSON().geometry);
+    e.layer.remove();
+  });
+  $("preset-select").addEventListener("change", () => {
+    const f = data.presets.find((p) => p.id === $("preset-select").value);
+    setArea(f ? f.geometry : null);
+    if (f) {
+      $("hours-input").value = f.properties.hours;
+      map.fitBounds(areaLayer.getBounds(), { maxZoom: 15 });
+    }
+  });
+  $("run-btn").addEventListener("click", run);
+  $("export-btn").addEventListener("click", exportAssignment);
+  wireTokenBox(() => loadData().catch((e) => setMessage(`${t("error")}: ${e.message}`)));
+  await loadData();
+  window.powermapReady = true;
+}
+
+main().catch((e) => setMessage(`${t("error")}: ${e.message}`));
