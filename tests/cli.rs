@@ -170,3 +170,78 @@ fn demo_mode_loads_shiroi_and_its_tokens_exist_only_in_demo_mode() {
     plain.wait().unwrap();
     assert_eq!(status, 401, "demo tokens are removed outside demo mode");
 }
+
+#[test]
+fn audit_and_outage_scenario_from_the_command_line_agree_with_the_api() {
+    let db = db();
+    let presets: Value = serde_json::from_str(include_str!("../fixtures/shiroi/scenarios.geojson")).unwrap();
+    let north = presets["features"].as_array().unwrap().iter().find(|f| f["id"] == "north-72h").unwrap().clone();
+    let (mut server, addr, _) = serve(&db, &["--demo"]);
+    let body = json!({"area": north["geometry"], "hours": 72});
+    let (status, api) = http(&addr, "POST", "/api/v1/scenarios/outage", Some("demo-planner"), Some(&body));
+    let (_, audit_api) = http(&addr, "GET", "/api/v1/plans/audit", Some("demo-coordinator"), None);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(status, 200, "{api}");
+
+    // The audit table: every demo finding, one line each, plus the total line.
+    let out = powermap(&db, &["audit"]);
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    let findings = audit_api["findings"].as_array().unwrap();
+    for f in findings {
+        let line = format!("{} ", f["child_id"].as_str().unwrap());
+        assert!(
+            table.lines().any(|l| l.starts_with(&line) && l.contains(f["rule"].as_str().unwrap())),
+            "{f} missing from\n{table}"
+        );
+    }
+    assert!(table.contains(&format!("指摘 {} 件", findings.len())), "{table}");
+
+    // The scenario: same answer as the API, written as GeoJSON lines home → power point.
+    let area = write_file(&db, "north.geojson", &json!({"type": "FeatureCollection", "features": [north]}));
+    let out_file = db.dir.path().join("assignment.geojson");
+    let out =
+        powermap(&db, &["scenario", "outage", "--area", &area, "--hours", "72", "--out", out_file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        summary.contains(&format!("バッテリーが持たない児童 {} 人", api["at_risk"].as_array().unwrap().len())),
+        "{summary}"
+    );
+    let written: Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    let lines: Vec<(String, String)> = written["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["geometry"]["type"] == "LineString")
+        .map(|f| {
+            (
+                f["properties"]["child_id"].as_str().unwrap().into(),
+                f["properties"]["power_point_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = api["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["child_id"].as_str().unwrap().into(), a["power_point_id"].as_str().unwrap().into()))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(lines, expected);
+
+    // Bad input: one line, exit 1, nothing written.
+    let bad =
+        write_file(&db, "line.geojson", &json!({"type": "LineString", "coordinates": [[140.0, 35.8], [140.1, 35.8]]}));
+    let nothing = db.dir.path().join("nothing.geojson");
+    for args in [
+        vec!["scenario", "outage", "--area", &bad, "--hours", "72", "--out", nothing.to_str().unwrap()],
+        vec!["scenario", "outage", "--area", &area, "--hours", "0", "--out", nothing.to_str().unwrap()],
+    ] {
+        let out = powermap(&db, &args);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(String::from_utf8(out.stderr).unwrap().lines().count(), 1);
+        assert!(!nothing.exists());
+    }
+}

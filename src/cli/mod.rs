@@ -1,9 +1,10 @@
-//! The command line: serve, import, export, token. Errors end as one line on stderr, exit 1.
+//! The command line: serve, import, export, audit, scenario, token. Errors end as one line on stderr, exit 1.
 
 mod audit;
 mod demo;
 mod export;
 mod import;
+mod scenario;
 mod serve;
 mod token;
 
@@ -51,6 +52,12 @@ pub enum Command {
         /// Only children in this district (町字).
         #[arg(long)]
         district: Option<String>,
+    },
+    /// Run a scenario (outage) against the stored data.
+    Scenario {
+        /// Scenario kind.
+        #[command(subcommand)]
+        action: scenario::ScenarioCommand,
     },
     /// Manage access tokens.
     Token {
@@ -100,6 +107,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Import { kind, file } => import::run(&cli.db, kind, &file).await,
             Command::Export { kind, format } => export::run(&cli.db, kind, format).await,
             Command::Audit { district } => audit::run(&cli.db, district.as_deref()).await,
+            Command::Scenario { action } => scenario::run(&cli.db, action).await,
             Command::Token { action } => token::run(&cli.db, action).await,
         }
     });
