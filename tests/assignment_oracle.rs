@@ -111,10 +111,10 @@ proptest! {
         // Only candidates that can run the child alone, as the scenario gives.
         let demands: Vec<Demand> = children.iter().map(|(devs, cands)| {
             let devices: Vec<&Device> = devs.iter().collect();
-            let candidates = cands.iter().copied().filter(|(p, _)| fits(refs[*p], &[&Demand { devices: devices.clone(), candidates: vec![] }])).collect();
-            Demand { devices, candidates }
+            let candidates = cands.iter().copied().filter(|(p, _)| fits(refs[*p], &[&Demand { devices: devices.clone(), candidates: vec![], horizon_m: None }])).collect();
+            Demand { devices, candidates, horizon_m: None }
         }).collect();
-        let Assignment { point_of, optimal } = assign(&refs, &demands);
+        let Assignment { point_of, optimal, .. } = assign(&refs, &demands);
         prop_assert!(feasible(&point_of, &refs, &demands), "limits exceeded: {point_of:?}");
         let ours = score(&point_of, &demands);
         let best = brute_force(&refs, &demands);
@@ -122,6 +122,42 @@ proptest! {
             prop_assert_eq!(ours, best);
         } else {
             prop_assert!(ours.0 < best.0 || (ours.0 == best.0 && ours.1 >= best.1), "better than the optimum? {ours:?} vs {best:?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// The scenario gives each child only its nearest candidates. When the answer claims
+    /// optimality, it must be the optimum over the complete candidate lists.
+    #[test]
+    fn truncated_candidate_lists_claim_optimality_only_when_it_holds_for_all(
+        (points, children) in instance(),
+        keep in prop::collection::vec(1usize..=4, 7),
+    ) {
+        let refs: Vec<&PowerPointProps> = points.iter().collect();
+        let full: Vec<Demand> = children.iter().map(|(devs, cands)| {
+            let devices: Vec<&Device> = devs.iter().collect();
+            let mut candidates: Vec<(usize, f64)> = cands.iter().copied()
+                .filter(|(p, _)| fits(refs[*p], &[&Demand { devices: devices.clone(), candidates: vec![], horizon_m: None }]))
+                .collect();
+            candidates.sort_by(|a, b| a.1.total_cmp(&b.1));
+            Demand { devices, candidates, horizon_m: None }
+        }).collect();
+        let truncated: Vec<Demand> = full.iter().zip(&keep).map(|(d, &t)| {
+            let t = t.min(d.candidates.len());
+            Demand {
+                devices: d.devices.clone(),
+                candidates: d.candidates[..t].to_vec(),
+                horizon_m: (t < d.candidates.len()).then(|| d.candidates[t - 1].1),
+            }
+        }).collect();
+        let result = assign(&refs, &truncated);
+        prop_assert!(feasible(&result.point_of, &refs, &truncated), "limits exceeded: {:?}", result.point_of);
+        if result.optimal {
+            prop_assert!(result.extend.is_empty());
+            prop_assert_eq!(score(&result.point_of, &full), brute_force(&refs, &full));
         }
     }
 }
@@ -155,7 +191,7 @@ fn matches_the_hungarian_method_on_larger_outlet_bound_instances() {
                 if cands.is_empty() {
                     cands.push((0, 10.0));
                 }
-                Demand { devices: vec![&dev], candidates: cands }
+                Demand { devices: vec![&dev], candidates: cands, horizon_m: None }
             })
             .collect();
         let result = assign(&refs, &demands);

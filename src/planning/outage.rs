@@ -16,6 +16,8 @@ use crate::spatial::{Catalog, Entry};
 
 /// Candidate points per child taken from the R-tree: the nearest compatible ones that are up.
 pub const CANDIDATES_PER_CHILD: usize = 16;
+/// How far the candidate lists may grow when the first ones cannot prove the optimum.
+pub const MAX_CANDIDATES_PER_CHILD: usize = 256;
 
 /// Why an area was refused; the message names the problem for the planner.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -149,32 +151,52 @@ pub fn run_outage(
     let at_risk: Vec<&Entry<ChildProps>> =
         affected.iter().filter(|c| c.props.autonomy_h().is_some_and(|h| h < hours)).collect();
 
-    // Candidates per child from the index; points are numbered in order of first appearance.
+    // Candidates per child from the index (its k nearest compatible points); points are
+    // numbered in order of first appearance. When the potentials cannot rule out a farther
+    // point for some children, those children get twice as many candidates and the flow is
+    // solved again, up to MAX_CANDIDATES_PER_CHILD.
     let mut point_index: HashMap<String, usize> = HashMap::new();
     let mut point_list: Vec<Entry<PowerPointProps>> = Vec::new();
+    let mut k_of = vec![CANDIDATES_PER_CHILD; at_risk.len()];
     let mut demands: Vec<Demand> = Vec::with_capacity(at_risk.len());
-    {
-        let points = catalog.power_points.read();
-        for child in &at_risk {
-            let hits =
-                points.nearest(child.lon, child.lat, CANDIDATES_PER_CHILD, None, |p: &Entry<PowerPointProps>| {
+    let mut fetch: Vec<usize> = (0..at_risk.len()).collect();
+    let solution = loop {
+        {
+            let points = catalog.power_points.read();
+            for &c in &fetch {
+                let child = at_risk[c];
+                let hits = points.nearest(child.lon, child.lat, k_of[c], None, |p: &Entry<PowerPointProps>| {
                     !out_set.contains(p.id.as_str()) && serves_child(&p.props, &child.props, false)
                 });
-            let candidates = hits
-                .into_iter()
-                .map(|h| {
-                    let idx = *point_index.entry(h.id.to_owned()).or_insert_with(|| {
-                        point_list.push(h.value.clone());
-                        point_list.len() - 1
-                    });
-                    (idx, h.distance_m)
-                })
-                .collect();
-            demands.push(Demand { devices: child.props.life_critical().collect(), candidates });
+                let horizon_m = (hits.len() == k_of[c]).then(|| hits.last().map_or(0.0, |h| h.distance_m));
+                let candidates = hits
+                    .into_iter()
+                    .map(|h| {
+                        let idx = *point_index.entry(h.id.to_owned()).or_insert_with(|| {
+                            point_list.push(h.value.clone());
+                            point_list.len() - 1
+                        });
+                        (idx, h.distance_m)
+                    })
+                    .collect();
+                let demand = Demand { devices: child.props.life_critical().collect(), candidates, horizon_m };
+                if c < demands.len() {
+                    demands[c] = demand;
+                } else {
+                    demands.push(demand);
+                }
+            }
         }
-    }
-    let refs: Vec<&PowerPointProps> = point_list.iter().map(|p| &p.props).collect();
-    let solution = assign(&refs, &demands);
+        let refs: Vec<&PowerPointProps> = point_list.iter().map(|p| &p.props).collect();
+        let solution = assign(&refs, &demands);
+        fetch = solution.extend.iter().copied().filter(|&c| k_of[c] < MAX_CANDIDATES_PER_CHILD).collect();
+        if fetch.is_empty() {
+            break solution;
+        }
+        for &c in &fetch {
+            k_of[c] = (k_of[c] * 2).min(MAX_CANDIDATES_PER_CHILD);
+        }
+    };
 
     let mut assignments = Vec::new();
     let mut unassigned = Vec::new();
