@@ -1,0 +1,160 @@
+//! Planning at city-to-prefecture scale: the 個別避難計画 audit over 10,000 children with
+//! plans, and the outage assignment for 1,000 / 10,000 / 50,000 at-risk children over 5,000
+//! power points. Reproduce with `cargo bench --bench planning`.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use powermap::domain::plan::Plan;
+use powermap::domain::travel::TravelModel;
+use powermap::domain::{ChildProps, Located, PowerPointProps, ShelterProps};
+use powermap::planning::audit::{Ctx, audit};
+use powermap::planning::outage::{parse_area, run_outage};
+use powermap::spatial::Catalog;
+use serde_json::{Value, json};
+
+/// A deterministic xorshift so every run builds the same city.
+struct Rng(u64);
+impl Rng {
+    fn next_f64(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next_f64() * n as f64) as usize % n
+    }
+    /// A point in Chiba prefecture's bounding box.
+    fn chiba(&mut self) -> (f64, f64) {
+        (139.75 + self.next_f64() * 1.1, 34.9 + self.next_f64() * 1.2)
+    }
+}
+
+fn located<P: serde::de::DeserializeOwned>(id: String, (lon, lat): (f64, f64), props: Value) -> Located<P> {
+    Located { id, lon, lat, props: serde_json::from_value(props).expect("valid bench fixture") }
+}
+
+fn power_points(rng: &mut Rng, n: usize) -> Vec<Located<PowerPointProps>> {
+    (0..n)
+        .map(|i| {
+            let outlets = 2 + rng.below(5) as u32;
+            let capacity = [1500.0, 3000.0, 6000.0][rng.below(3)];
+            located(
+                format!("pp-{i}"),
+                rng.chiba(),
+                json!({"name": format!("電源 {i}"), "kind": "generator", "capacity_w": capacity,
+                       "pure_sine": rng.below(5) > 0, "grid_independent": true,
+                       "status": if rng.below(20) == 0 { "unavailable" } else { "available" },
+                       "last_verified": "2026-06-01",
+                       "outlets": [{"type": "ac100v", "count": outlets, "max_w": capacity},
+                                   {"type": "dc12v", "count": rng.below(3) as u32, "max_w": 120.0}]}),
+            )
+        })
+        .collect()
+}
+
+fn children(rng: &mut Rng, n: usize) -> Vec<Located<ChildProps>> {
+    let sets = [
+        json!([{"id": "v", "kind": "ventilator", "rated_w": 150, "input": "ac100v", "battery_h": 8, "pure_sine_required": true, "life_critical": true},
+               {"id": "s", "kind": "suction", "rated_w": 80, "input": "ac100v", "battery_h": 1.5, "life_critical": true}]),
+        json!([{"id": "o", "kind": "oxygen_concentrator", "rated_w": 400, "input": "ac100v", "battery_h": 2, "life_critical": true}]),
+        json!([{"id": "s", "kind": "suction", "rated_w": 90, "input": "ac100v", "battery_h": 1, "life_critical": true},
+               {"id": "f", "kind": "feeding_pump", "rated_w": 5, "input": "dc12v", "battery_h": 8, "life_critical": true}]),
+        json!([{"id": "o", "kind": "oxygen_concentrator", "rated_w": 150, "input": "ac100v", "battery_h": 4, "life_critical": true}]),
+    ];
+    (0..n)
+        .map(|i| {
+            located(
+                format!("child-{i}"),
+                rng.chiba(),
+                json!({"name": format!("架空 {i}"), "district": format!("地区{}", i % 40), "home_hazards": ["flood"],
+                       "consent_to_share": rng.below(10) > 0, "devices": sets[rng.below(sets.len())]}),
+            )
+        })
+        .collect()
+}
+
+fn shelters(rng: &mut Rng, n: usize) -> Vec<Located<ShelterProps>> {
+    (0..n)
+        .map(|i| {
+            let hazards = if rng.below(3) == 0 { json!(["earthquake"]) } else { json!(["earthquake", "flood"]) };
+            located(
+                format!("sh-{i}"),
+                rng.chiba(),
+                json!({"name": format!("避難所 {i}"), "kind": "designated", "hazards": hazards}),
+            )
+        })
+        .collect()
+}
+
+fn plans(rng: &mut Rng, kids: &[Located<ChildProps>], points: usize, shelters: usize) -> HashMap<String, Plan> {
+    kids.iter()
+        .map(|c| {
+            let plan: Plan = serde_json::from_value(json!({
+                "child_id": c.id, "version": 1, "author": "bench", "created_at": "2026-10-01T00:00:00Z",
+                "status": "agreed", "power_point_id": format!("pp-{}", rng.below(points)),
+                "shelter_id": format!("sh-{}", rng.below(shelters)), "transport": "family_car",
+                "supporters": if rng.below(4) == 0 { json!([]) } else { json!([{"name": "支援者"}]) },
+                "reviewed_at": "2026-01-10", "next_review_due": if rng.below(5) == 0 { "2026-06-01" } else { "2027-01-10" },
+            }))
+            .expect("valid bench plan");
+            (c.id.clone(), plan)
+        })
+        .collect()
+}
+
+fn catalog(
+    points: Vec<Located<PowerPointProps>>,
+    kids: Vec<Located<ChildProps>>,
+    sh: Vec<Located<ShelterProps>>,
+) -> Catalog {
+    let catalog = Catalog::default();
+    catalog.load(points);
+    catalog.load(kids);
+    catalog.load(sh);
+    catalog
+}
+
+fn audit_bench(c: &mut Criterion) {
+    let mut rng = Rng(0x5151_2019);
+    let kids = children(&mut rng, 10_000);
+    let plans = plans(&mut rng, &kids, 5_000, 2_000);
+    let catalog = catalog(power_points(&mut rng, 5_000), kids, shelters(&mut rng, 2_000));
+    let entries = catalog.list::<ChildProps>(None);
+    let ctx = Ctx { catalog: &catalog, travel: TravelModel::default(), today: time::macros::date!(2026 - 11 - 24) };
+    let mut group = c.benchmark_group("audit");
+    group.sample_size(10);
+    group.bench_function("10000_children_with_plans", |b| b.iter(|| black_box(audit(&ctx, &entries, &plans).len())));
+    group.finish();
+}
+
+fn outage_bench(c: &mut Criterion) {
+    let area = parse_area(&json!({"type": "Polygon",
+        "coordinates": [[[139.7, 34.8], [141.0, 34.8], [141.0, 36.2], [139.7, 36.2], [139.7, 34.8]]]}))
+    .expect("valid area");
+    let mut group = c.benchmark_group("outage_assignment_5000_points");
+    group.sample_size(10);
+    for n in [1_000usize, 10_000, 50_000] {
+        let mut rng = Rng(0xFA_C5A1 + n as u64);
+        let catalog = catalog(power_points(&mut rng, 5_000), children(&mut rng, n), Vec::new());
+        let result = run_outage(&catalog, &area, 72.0, &TravelModel::default(), &HashMap::new());
+        eprintln!(
+            "outage {n} children: at risk {}, assigned {}, unassigned {}, optimal {}",
+            result.at_risk.len(),
+            result.assignments.len(),
+            result.unassigned.len(),
+            result.optimal
+        );
+        group.bench_with_input(BenchmarkId::from_parameter(n), &catalog, |b, catalog| {
+            b.iter(|| {
+                black_box(run_outage(catalog, &area, 72.0, &TravelModel::default(), &HashMap::new()).assignments.len())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, audit_bench, outage_bench);
+criterion_main!(benches);
