@@ -1,5 +1,5 @@
 //! The outage assignment against independent optima: brute force over every assignment for
-//! small instances, and the Hungarian method (pathfinding's Kuhn–Munkres) over outlet slots
+//! small instances (up to 8 children), and the Hungarian method (pathfinding's Kuhn–Munkres) over outlet slots
 //! for larger single-device ones. Limits are never exceeded.
 
 use powermap::domain::{Device, PowerPointProps};
@@ -86,7 +86,7 @@ fn instance() -> impl Strategy<Value = Instance> {
             );
             (
                 Just(ps.into_iter().map(|(n, w, cap)| point(n, w, cap)).collect::<Vec<_>>()),
-                prop::collection::vec(child, 1..=7),
+                prop::collection::vec(child, 1..=8),
             )
         })
         .prop_map(|(points, children)| {
@@ -134,7 +134,7 @@ proptest! {
     #[test]
     fn truncated_candidate_lists_claim_optimality_only_when_it_holds_for_all(
         (points, children) in instance(),
-        keep in prop::collection::vec(1usize..=4, 7),
+        keep in prop::collection::vec(1usize..=4, 8),
     ) {
         let refs: Vec<&PowerPointProps> = points.iter().collect();
         let full: Vec<Demand> = children.iter().map(|(devs, cands)| {
