@@ -245,3 +245,55 @@ fn audit_and_outage_scenario_from_the_command_line_agree_with_the_api() {
         assert!(!nothing.exists());
     }
 }
+
+fn shelters_by_id(db: &Db) -> std::collections::BTreeMap<String, Value> {
+    let out = powermap(db, &["export", "shelters"]);
+    assert!(out.status.success());
+    let fc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap().to_owned(), f["properties"].clone()))
+        .collect()
+}
+
+#[test]
+fn national_shelter_csv_in_every_layout_and_encoding_and_reimports_update() {
+    let db = db();
+    let fixture = |name: &str| format!("{}/tests/fixtures/gsi/{name}", env!("CARGO_MANIFEST_DIR"));
+    for file in ["emergency_utf8_bom.csv", "designated_sjis.csv", "digital_agency_standard.csv"] {
+        let out = powermap(&db, &["import", "gsi-shelters", &fixture(file)]);
+        assert!(out.status.success(), "{file}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let stored = shelters_by_id(&db);
+    assert_eq!(stored.len(), 6);
+    let city_hall = &stored["gsi-12232-001"];
+    assert_eq!(city_hall["name"], "白井市役所（テスト）");
+    assert_eq!(city_hall["kind"], "emergency_site");
+    assert_eq!(city_hall["hazards"], json!(["flood", "earthquake", "fire", "inland_flood"]));
+    assert_eq!(stored["gsi-12232-003"]["name"], "桜台センター, 体育館（テスト）", "quoted comma");
+    let welfare = &stored["gsi-12232-101"];
+    assert_eq!(welfare["kind"], "designated", "Shift_JIS designated-shelter layout");
+    assert_eq!(welfare["accepts"], "要配慮者（医療的ケア児を含む）");
+    let park = &stored["gsi-122327-0001"];
+    assert_eq!(park["hazards"], json!(["earthquake", "fire"]));
+    assert_eq!(park["capacity_people"], 1200);
+
+    // Re-import: same 共通ID, same records, no duplicates.
+    let out = powermap(&db, &["import", "gsi-shelters", &fixture("emergency_utf8_bom.csv")]);
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stderr).unwrap().contains("0 new, 3 updated"));
+    assert_eq!(shelters_by_id(&db), stored);
+
+    // A bad row refuses the whole file with its line (the quoted newline counts), nothing written.
+    let bad = db.dir.path().join("bad.csv");
+    std::fs::copy(fixture("emergency_bad_line.csv"), &bad).unwrap();
+    let fresh = self::db();
+    let out = powermap(&fresh, &["import", "gsi-shelters", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("bad.csv: line 5: 緯度: '北緯35度' is not a number"), "{stderr}");
+    assert!(shelters_by_id(&fresh).is_empty());
+}

@@ -31,6 +31,7 @@ pub(super) async fn run(db: &str, kind: Kind, format: Format) -> Result<()> {
             render(&children, format)?
         }
         Kind::Plans => plans(&store, format).await?,
+        Kind::GsiShelters => anyhow::bail!("gsi-shelters is an import format; export shelters instead"),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())

@@ -11,6 +11,9 @@ use crate::domain::{ChildProps, PowerPointProps, Resource, ShelterProps};
 use crate::store::{AccessEntry, Store, WriteMode, now_rfc3339};
 
 pub(super) async fn run(db: &str, kind: Kind, file: &Path) -> Result<()> {
+    if matches!(kind, Kind::GsiShelters) {
+        return gsi_shelters(db, file).await;
+    }
     let text = std::fs::read_to_string(file).with_context(|| format!("{}: cannot read", file.display()))?;
     let body: Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", file.display()))?;
     let store = Store::connect(db).await?;
@@ -19,6 +22,7 @@ pub(super) async fn run(db: &str, kind: Kind, file: &Path) -> Result<()> {
         Kind::Shelters => import::<ShelterProps>(&store, &body, file, false).await?,
         Kind::Children => import::<ChildProps>(&store, &body, file, true).await?,
         Kind::Plans => bail!("plans are written through the API (PUT /api/v1/children/{{id}}/plan), not imported"),
+        Kind::GsiShelters => bail!("gsi-shelters reads CSV, not GeoJSON"),
     };
     eprintln!("{}: imported {n} features", file.display());
     Ok(())
@@ -56,4 +60,31 @@ pub(crate) async fn import<P: Resource>(store: &Store, body: &Value, file: &Path
     };
     store.write(&items, WriteMode::Upsert, &entries).await?;
     Ok(items.len())
+}
+
+/// The national shelter CSV: decoded, parsed and checked row by row (the first bad row
+/// refuses the file with its line number), then written like a FeatureCollection.
+async fn gsi_shelters(db: &str, file: &Path) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let refuse = |e: super::gsi::RowError| {
+        let at = if e.line > 0 { format!(" line {}:", e.line) } else { String::new() };
+        anyhow::anyhow!("{}:{at} {}; nothing was imported", file.display(), e.message)
+    };
+    let text = super::gsi::decode(&bytes).map_err(refuse)?;
+    let store = Store::connect(db).await?;
+    let existing: std::collections::HashMap<String, String> = store
+        .load_all::<ShelterProps>()
+        .await?
+        .into_iter()
+        .filter_map(|s| s.props.gsi_id.clone().map(|g| (g, s.id)))
+        .collect();
+    let rows = super::gsi::parse(&text, &existing).map_err(refuse)?;
+    let stored: std::collections::HashSet<&String> = existing.values().collect();
+    let updated =
+        rows.iter().filter(|(_, f)| f["id"].as_str().is_some_and(|id| stored.contains(&id.to_owned()))).count();
+    let features: Vec<Value> = rows.into_iter().map(|(_, f)| f).collect();
+    let body = serde_json::json!({"type": "FeatureCollection", "features": features});
+    let n = import::<ShelterProps>(&store, &body, file, false).await?;
+    eprintln!("{}: imported {n} shelters ({} new, {updated} updated)", file.display(), n - updated);
+    Ok(())
 }

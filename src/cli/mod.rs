@@ -3,6 +3,7 @@
 mod audit;
 mod demo;
 mod export;
+pub mod gsi;
 mod import;
 mod scenario;
 mod serve;
@@ -32,11 +33,12 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API and the map.
     Serve(serve::ServeArgs),
-    /// Load a GeoJSON FeatureCollection, all or nothing (existing ids are updated).
+    /// Load a GeoJSON FeatureCollection (or, for gsi-shelters, the national CSV), all or nothing;
+    /// existing ids (and 共通ID) are updated.
     Import {
         /// What the file holds.
         kind: Kind,
-        /// GeoJSON file.
+        /// GeoJSON file (CSV for gsi-shelters).
         file: PathBuf,
     },
     /// Write everything of one kind to standard output.
@@ -78,6 +80,8 @@ pub enum Kind {
     Children,
     /// 個別避難計画 (export only).
     Plans,
+    /// The national designated shelter / emergency-site CSV (import only).
+    GsiShelters,
 }
 
 /// Export formats.
