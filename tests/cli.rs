@@ -297,3 +297,76 @@ fn national_shelter_csv_in_every_layout_and_encoding_and_reimports_update() {
     assert!(stderr.contains("bad.csv: line 5: 緯度: '北緯35度' is not a number"), "{stderr}");
     assert!(shelters_by_id(&fresh).is_empty());
 }
+
+fn children_by_id(db: &Db) -> std::collections::BTreeMap<String, Value> {
+    let out = powermap(db, &["export", "children"]);
+    assert!(out.status.success());
+    let fc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap().to_owned(), f["properties"].clone()))
+        .collect()
+}
+
+#[test]
+fn children_lists_from_two_divisions_merge_without_duplicates_or_silent_overwrites() {
+    let db = db();
+    let demo = format!("{}/fixtures/shiroi/children.geojson", env!("CARGO_MANIFEST_DIR"));
+    assert!(powermap(&db, &["import", "children", &demo]).status.success());
+    let before = children_by_id(&db);
+    let header = "外部ID,氏名,ふりがな,生年月日,住所,町字,緯度,経度,保護者氏名,続柄,電話,情報提供の同意,災害リスク,機器1_種類,機器1_定格W,機器1_電源,機器1_バッテリー時間,機器1_生命維持";
+    let csv = |rows: &[&str]| format!("\u{feff}{header}\r\n{}\r\n", rows.join("\r\n"));
+    let write = |name: &str, body: String| {
+        let path = db.dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        path.display().to_string()
+    };
+    // 健康課 reports child-001 (same kana and birth date) and a new child; one row has no position.
+    let health = write(
+        "health.csv",
+        csv(&[
+            "K-1,白井 陽翔（架空）,しろい はると,2019-05-14,,,,,,,,はい,洪水、地震,,,,,",
+            "K-2,新規 花（架空）,しんき はな,2021-03-03,千葉県白井市笹塚（架空）,笹塚二丁目,35.80,140.03,新規 母（架空）,母,090-0000-9999,はい,地震,酸素濃縮装置,150,AC100V,4,はい",
+            "K-3,位置 不明（架空）,いち ふめい,2022-01-01,,,,,,,,,,吸引器,80,AC100V,1,はい",
+        ]),
+    );
+    let dry = powermap(&db, &["import", "children-csv", &health, "--source", "健康課", "--dry-run"]);
+    assert!(dry.status.success());
+    let report = String::from_utf8(dry.stdout).unwrap();
+    assert!(report.contains("新規 1 人、統合 1 人、食い違い 0 件、位置不明 1 行"), "{report}");
+    assert!(report.contains("位置不明 4 行目 位置 不明（架空）"), "{report}");
+    assert_eq!(children_by_id(&db), before, "--dry-run writes nothing");
+
+    let out = powermap(&db, &["import", "children-csv", &health, "--source", "健康課"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let after = children_by_id(&db);
+    assert_eq!(after.len(), before.len() + 1, "one new child, no duplicate of child-001");
+    assert_eq!(after["child-001"]["sources"], json!(["障害福祉課", "健康課"]));
+    let new = after.values().find(|c| c["name"] == "新規 花（架空）").unwrap();
+    assert_eq!(new["sources"], json!(["健康課"]));
+    assert_eq!(new["external_ids"], json!(["健康課:K-2"]));
+
+    // The same division reports K-2 again with another birth date: kept, surfaced, not applied.
+    let again = write("again.csv", csv(&["K-2,新規 花（架空）,しんき はな,2021-03-04,,,,,,,,,,,,,,"]));
+    let out = powermap(&db, &["import", "children-csv", &again, "--source", "健康課"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().contains("食い違い 1 件"));
+    let merged = children_by_id(&db);
+    let new = merged.values().find(|c| c["name"] == "新規 花（架空）").unwrap();
+    assert_eq!(new["birth_date"], "2021-03-03");
+    assert_eq!(
+        new["conflicts"],
+        json!([{"field": "birth_date", "stored": "2021-03-03", "reported": "2021-03-04", "source": "健康課"}])
+    );
+    assert_eq!(merged.len(), after.len());
+
+    // A bad row refuses the file with its line; nothing is written.
+    let bad = write("bad.csv", csv(&["K-9,誤り（架空）,,,,,35.8,140.0,,,,,,人工心臓,50,AC100V,1,はい"]));
+    let out = powermap(&db, &["import", "children-csv", &bad, "--source", "教育支援課"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("bad.csv: line 2: 機器1_種類: '人工心臓' is not a known device"), "{stderr}");
+    assert_eq!(children_by_id(&db), merged);
+}

@@ -31,7 +31,9 @@ pub(super) async fn run(db: &str, kind: Kind, format: Format) -> Result<()> {
             render(&children, format)?
         }
         Kind::Plans => plans(&store, format).await?,
-        Kind::GsiShelters => anyhow::bail!("gsi-shelters is an import format; export shelters instead"),
+        Kind::GsiShelters | Kind::ChildrenCsv => {
+            anyhow::bail!("that is an import format; export shelters or children instead")
+        }
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())

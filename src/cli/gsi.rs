@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::domain::{Hazard, ShelterProps, parse_feature};
 
 /// The hazard columns' names in the national data, in [`Hazard::ALL`] order.
-const HAZARD_COLUMNS: [&str; 8] =
+pub const HAZARD_COLUMNS: [&str; 8] =
     ["洪水", "崖崩れ、土石流及び地滑り", "高潮", "地震", "津波", "大規模な火事", "内水氾濫", "火山現象"];
 
 /// One refused file: the 1-based line and what is wrong there, in words an operator can fix.
@@ -104,6 +104,18 @@ fn id_for(gsi_id: &str) -> String {
     format!("gsi-{clean}")
 }
 
+/// The 1-based line a record starts on, counted from the text itself: csv's own line count
+/// lags by one after CRLF line ends, and spreadsheets write CRLF.
+pub fn line_of(text: &str, position: Option<&csv::Position>) -> u64 {
+    let Some(p) = position else { return 0 };
+    let bytes = text.as_bytes();
+    let mut at = (p.byte() as usize).min(bytes.len());
+    while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+        at += 1;
+    }
+    1 + bytes[..at].iter().filter(|b| **b == b'\n').count() as u64
+}
+
 /// Turns the file into shelter Features, each with the line its record starts on. `existing`
 /// maps 共通ID to the id of a shelter already stored with it, so that row updates that shelter.
 /// The first bad row refuses the whole file.
@@ -114,8 +126,8 @@ pub fn parse(text: &str, existing: &HashMap<String, String>) -> Result<Vec<(u64,
     let mut out = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     for record in reader.records() {
-        let record = record.map_err(|e| fail(e.position().map_or(0, |p| p.line()), e.to_string()))?;
-        let line = record.position().map_or(0, csv::Position::line);
+        let record = record.map_err(|e| fail(line_of(text, e.position()), e.to_string()))?;
+        let line = line_of(text, record.position());
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -191,6 +203,8 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].0, 2);
         assert_eq!(rows[1].0, 4, "the quoted newline makes record 2 start on line 4");
+        let crlf = parse(&EMERGENCY.replace('\n', "\r\n"), &HashMap::new()).unwrap();
+        assert_eq!((crlf[0].0, crlf[1].0), (2, 4), "CRLF line ends count the same");
         let p = &rows[0].1["properties"];
         assert_eq!(p["hazards"], json!(["flood", "earthquake", "fire", "inland_flood"]));
         assert_eq!(p["kind"], "emergency_site");

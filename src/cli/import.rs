@@ -22,7 +22,7 @@ pub(super) async fn run(db: &str, kind: Kind, file: &Path) -> Result<()> {
         Kind::Shelters => import::<ShelterProps>(&store, &body, file, false).await?,
         Kind::Children => import::<ChildProps>(&store, &body, file, true).await?,
         Kind::Plans => bail!("plans are written through the API (PUT /api/v1/children/{{id}}/plan), not imported"),
-        Kind::GsiShelters => bail!("gsi-shelters reads CSV, not GeoJSON"),
+        Kind::GsiShelters | Kind::ChildrenCsv => bail!("this import reads CSV, not GeoJSON"),
     };
     eprintln!("{}: imported {n} features", file.display());
     Ok(())

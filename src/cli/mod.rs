@@ -1,6 +1,7 @@
 //! The command line: serve, import, export, audit, scenario, token. Errors end as one line on stderr, exit 1.
 
 mod audit;
+mod children_csv;
 mod demo;
 mod export;
 pub mod gsi;
@@ -38,8 +39,14 @@ pub enum Command {
     Import {
         /// What the file holds.
         kind: Kind,
-        /// GeoJSON file (CSV for gsi-shelters).
+        /// GeoJSON file (CSV for gsi-shelters and children-csv).
         file: PathBuf,
+        /// children-csv: the reporting division (健康課, 保育課, 教育支援課, 危機管理課, …).
+        #[arg(long, default_value = "障害福祉課")]
+        source: String,
+        /// children-csv: print the merge report without writing anything.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Write everything of one kind to standard output.
     Export {
@@ -82,6 +89,8 @@ pub enum Kind {
     Plans,
     /// The national designated shelter / emergency-site CSV (import only).
     GsiShelters,
+    /// A division's children list, CSV with Japanese headers, merged into the register (import only).
+    ChildrenCsv,
 }
 
 /// Export formats.
@@ -108,7 +117,10 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => serve::run(&cli.db, args).await,
-            Command::Import { kind, file } => import::run(&cli.db, kind, &file).await,
+            Command::Import { kind: Kind::ChildrenCsv, file, source, dry_run } => {
+                children_csv::run(&cli.db, &file, &source, dry_run).await
+            }
+            Command::Import { kind, file, .. } => import::run(&cli.db, kind, &file).await,
             Command::Export { kind, format } => export::run(&cli.db, kind, format).await,
             Command::Audit { district } => audit::run(&cli.db, district.as_deref()).await,
             Command::Scenario { action } => scenario::run(&cli.db, action).await,

@@ -177,9 +177,28 @@ pub struct ChildProps {
     /// Divisions that reported the child.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// Identifiers the reporting divisions use, as `課名:ID`, so their next report matches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external_ids: Vec<String>,
+    /// Reports that disagree with what is stored, kept for a coordinator to resolve.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
     /// Devices.
     #[serde(default)]
     pub devices: Vec<Device>,
+}
+
+/// One field a division reported differently from the stored record; never applied silently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Conflict {
+    /// The field, as in the contract (`birth_date`, …).
+    pub field: String,
+    /// What is stored.
+    pub stored: String,
+    /// What the division reported.
+    pub reported: String,
+    /// The reporting division.
+    pub source: String,
 }
 
 impl ChildProps {

@@ -7,12 +7,13 @@
 pub mod child;
 pub mod compat;
 pub mod feature;
+pub mod intake;
 pub mod plan;
 pub mod power_point;
 pub mod shelter;
 pub mod travel;
 
-pub use child::{Child, ChildProps, Contact, Device, DeviceKind, Hospital};
+pub use child::{Child, ChildProps, Conflict, Contact, Device, DeviceKind, Hospital};
 pub use feature::{FieldError, Located, Resource, parse_feature, validate_id};
 pub use power_point::{Outlet, OutletType, PowerPoint, PowerPointKind, PowerPointProps, Status};
 pub use shelter::{Hazard, Shelter, ShelterKind, ShelterProps};
