@@ -370,3 +370,46 @@ fn children_lists_from_two_divisions_merge_without_duplicates_or_silent_overwrit
     assert!(stderr.contains("bad.csv: line 2: 機器1_種類: '人工心臓' is not a known device"), "{stderr}");
     assert_eq!(children_by_id(&db), merged);
 }
+
+/// A one-file HTTP server on 127.0.0.1: `path` answers `body`, anything else 404.
+fn serve_file(path: &'static str, body: Vec<u8>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let (status, payload) = if request_line.split(' ').nth(1) == Some(path) {
+                ("200 OK", body.clone())
+            } else {
+                ("404 Not Found", Vec::new())
+            };
+            let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", payload.len());
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(&payload).unwrap();
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn imports_fetch_urls_and_report_http_errors() {
+    let db = db();
+    let csv =
+        std::fs::read(format!("{}/tests/fixtures/gsi/emergency_utf8_bom.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let base = serve_file("/hinanbasho/12232.csv", csv);
+    let out = powermap(&db, &["import", "gsi-shelters", &format!("{base}/hinanbasho/12232.csv")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(shelters_by_id(&db).len(), 3);
+    let out = powermap(&db, &["import", "shelters", &format!("{base}/missing.geojson")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("missing.geojson: HTTP 404"), "{stderr}");
+}

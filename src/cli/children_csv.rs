@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use serde_json::json;
 
 use super::gsi::{RowError, decode};
@@ -107,7 +107,7 @@ pub fn parse(text: &str) -> Result<Vec<Report>, RowError> {
 }
 
 pub(super) async fn run(db: &str, file: &Path, source: &str, dry_run: bool) -> Result<()> {
-    let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let bytes = super::fetch::read(file).await?;
     let refuse = |e: RowError| {
         let at = if e.line > 0 { format!(" line {}:", e.line) } else { String::new() };
         anyhow!("{}:{at} {}; nothing was imported", file.display(), e.message)

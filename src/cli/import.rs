@@ -14,7 +14,8 @@ pub(super) async fn run(db: &str, kind: Kind, file: &Path) -> Result<()> {
     if matches!(kind, Kind::GsiShelters) {
         return gsi_shelters(db, file).await;
     }
-    let text = std::fs::read_to_string(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let bytes = super::fetch::read(file).await?;
+    let text = String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8", file.display()))?;
     let body: Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", file.display()))?;
     let store = Store::connect(db).await?;
     let n = match kind {
@@ -65,7 +66,7 @@ pub(crate) async fn import<P: Resource>(store: &Store, body: &Value, file: &Path
 /// The national shelter CSV: decoded, parsed and checked row by row (the first bad row
 /// refuses the file with its line number), then written like a FeatureCollection.
 async fn gsi_shelters(db: &str, file: &Path) -> Result<()> {
-    let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let bytes = super::fetch::read(file).await?;
     let refuse = |e: super::gsi::RowError| {
         let at = if e.line > 0 { format!(" line {}:", e.line) } else { String::new() };
         anyhow::anyhow!("{}:{at} {}; nothing was imported", file.display(), e.message)

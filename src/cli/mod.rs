@@ -4,6 +4,7 @@ mod audit;
 mod children_csv;
 mod demo;
 mod export;
+mod fetch;
 pub mod gsi;
 mod import;
 mod scenario;
@@ -39,7 +40,7 @@ pub enum Command {
     Import {
         /// What the file holds.
         kind: Kind,
-        /// GeoJSON file (CSV for gsi-shelters and children-csv).
+        /// File or http(s) URL: GeoJSON (CSV for gsi-shelters and children-csv).
         file: PathBuf,
         /// children-csv: the reporting division (健康課, 保育課, 教育支援課, 危機管理課, …).
         #[arg(long, default_value = "障害福祉課")]
