@@ -371,8 +371,37 @@ fn children_lists_from_two_divisions_merge_without_duplicates_or_silent_overwrit
     assert_eq!(children_by_id(&db), merged);
 }
 
+/// Decodes a request target's %XX escapes (and + as space), to match recorded queries.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
 /// A one-file HTTP server on 127.0.0.1: `path` answers `body`, anything else 404.
 fn serve_file(path: &'static str, body: Vec<u8>) -> String {
+    serve_answers(move |target| (target == path).then(|| body.clone()))
+}
+
+/// An HTTP stub on 127.0.0.1: `answer(decoded target)` gives the body, or None for a 404.
+fn serve_answers(answer: impl Fn(&str) -> Option<Vec<u8>> + Send + 'static) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -385,10 +414,10 @@ fn serve_file(path: &'static str, body: Vec<u8>) -> String {
             while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
                 line.clear();
             }
-            let (status, payload) = if request_line.split(' ').nth(1) == Some(path) {
-                ("200 OK", body.clone())
-            } else {
-                ("404 Not Found", Vec::new())
+            let target = percent_decode(request_line.split(' ').nth(1).unwrap_or(""));
+            let (status, payload) = match answer(&target) {
+                Some(body) => ("200 OK", body),
+                None => ("404 Not Found", Vec::new()),
             };
             let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", payload.len());
             stream.write_all(head.as_bytes()).unwrap();
@@ -412,4 +441,39 @@ fn imports_fetch_urls_and_report_http_errors() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("missing.geojson: HTTP 404"), "{stderr}");
+}
+
+#[test]
+fn rows_without_coordinates_are_geocoded_by_the_address_search_or_reported() {
+    let db = db();
+    let fixture =
+        |name: &str| std::fs::read(format!("{}/tests/fixtures/gsi/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let (found, loose) = (fixture("address_search_shiroi_sasazuka.json"), fixture("address_search_loose.json"));
+    let base = serve_answers(move |target| match target.split_once("?q=") {
+        Some(("/address-search/AddressSearch", "千葉県白井市笹塚二丁目5-1")) => Some(found.clone()),
+        Some(("/address-search/AddressSearch", _)) => Some(loose.clone()),
+        _ => None,
+    });
+    let file = db.dir.path().join("list.csv");
+    std::fs::write(
+        &file,
+        "氏名,ふりがな,生年月日,住所,機器1_種類,機器1_定格W,機器1_電源,機器1_バッテリー時間,機器1_生命維持\n\
+         笹塚 葵（架空）,ささづか あおい,2020-02-02,千葉県白井市笹塚二丁目5-1,吸引器,80,AC100V,1,はい\n\
+         遠方 蓮（架空）,えんぽう れん,2020-03-03,どこか遠くの町1-1,吸引器,80,AC100V,1,はい\n",
+    )
+    .unwrap();
+    let url = format!("{base}/address-search/AddressSearch");
+    let out = powermap(
+        &db,
+        &["import", "children-csv", file.to_str().unwrap(), "--source", "保育課", "--geocode", "--geocoder-url", &url],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("新規 1 人") && report.contains("位置不明 1 行"), "{report}");
+    assert!(report.contains("「千葉県白井市笹塚二丁目」の位置を使います"), "{report}");
+    let out = powermap(&db, &["export", "children"]);
+    let fc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let features = fc["features"].as_array().unwrap();
+    assert_eq!(features.len(), 1, "the loose match was not taken as a guess");
+    assert_eq!(features[0]["geometry"]["coordinates"], json!([140.0342, 35.8051]));
 }

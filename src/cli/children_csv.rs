@@ -106,7 +106,13 @@ pub fn parse(text: &str) -> Result<Vec<Report>, RowError> {
     Ok(out)
 }
 
-pub(super) async fn run(db: &str, file: &Path, source: &str, dry_run: bool) -> Result<()> {
+pub(super) async fn run(
+    db: &str,
+    file: &Path,
+    source: &str,
+    dry_run: bool,
+    geocoder: Option<&impl super::geocode::Geocoder>,
+) -> Result<()> {
     let bytes = super::fetch::read(file).await?;
     let refuse = |e: RowError| {
         let at = if e.line > 0 { format!(" line {}:", e.line) } else { String::new() };
@@ -115,7 +121,17 @@ pub(super) async fn run(db: &str, file: &Path, source: &str, dry_run: bool) -> R
     if source.trim().is_empty() {
         return Err(anyhow!("--source: name the reporting division (e.g. 健康課)"));
     }
-    let reports = parse(&decode(&bytes).map_err(refuse)?).map_err(refuse)?;
+    let mut reports = parse(&decode(&bytes).map_err(refuse)?).map_err(refuse)?;
+    let mut located = Vec::new();
+    if let Some(geocoder) = geocoder {
+        for r in reports.iter_mut().filter(|r| r.position.is_none()) {
+            let Some(address) = r.props.address.clone() else { continue };
+            if let Some(found) = geocoder.locate(&address).await? {
+                r.position = Some((found.lon, found.lat));
+                located.push((r.line, r.props.name.clone(), found.matched));
+            }
+        }
+    }
     let store = Store::connect(db).await?;
     let stored = store.load_all::<ChildProps>().await?;
     let outcome = merge(&stored, reports, source.trim(), crate::domain::feature::new_id::<ChildProps>);
@@ -134,8 +150,11 @@ pub(super) async fn run(db: &str, file: &Path, source: &str, dry_run: bool) -> R
             c.field, c.stored, c.source, c.reported
         );
     }
+    for (line, name, matched) in &located {
+        println!("  住所検索 {line} 行目 {name}: 「{matched}」の位置を使います");
+    }
     for (line, name) in &outcome.unlocated {
-        println!("  位置不明 {line} 行目 {name}: 緯度・経度がありません（住所からの位置検索は未対応）。取り込みません");
+        println!("  位置不明 {line} 行目 {name}: 緯度・経度がなく、住所からも位置が決まりません。取り込みません");
     }
     if dry_run {
         return Ok(());

@@ -5,6 +5,7 @@ mod children_csv;
 mod demo;
 mod export;
 mod fetch;
+pub mod geocode;
 pub mod gsi;
 mod import;
 mod scenario;
@@ -48,6 +49,12 @@ pub enum Command {
         /// children-csv: print the merge report without writing anything.
         #[arg(long)]
         dry_run: bool,
+        /// children-csv: look up coordinates for rows that have an address but none.
+        #[arg(long)]
+        geocode: bool,
+        /// children-csv: the address search endpoint (GSI's by default).
+        #[arg(long, default_value = geocode::GSI_ADDRESS_SEARCH)]
+        geocoder_url: String,
     },
     /// Write everything of one kind to standard output.
     Export {
@@ -118,8 +125,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => serve::run(&cli.db, args).await,
-            Command::Import { kind: Kind::ChildrenCsv, file, source, dry_run } => {
-                children_csv::run(&cli.db, &file, &source, dry_run).await
+            Command::Import { kind: Kind::ChildrenCsv, file, source, dry_run, geocode, geocoder_url } => {
+                let geocoder = if geocode { Some(geocode::GsiAddressSearch::new(&geocoder_url)?) } else { None };
+                children_csv::run(&cli.db, &file, &source, dry_run, geocoder.as_ref()).await
             }
             Command::Import { kind, file, .. } => import::run(&cli.db, kind, &file).await,
             Command::Export { kind, format } => export::run(&cli.db, kind, format).await,
