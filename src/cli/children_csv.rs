@@ -39,9 +39,10 @@ pub fn parse(text: &str) -> Result<Vec<Report>, RowError> {
     }
     let hazard_labels: Vec<(Hazard, &str)> = Hazard::ALL.iter().copied().zip(super::gsi::HAZARD_COLUMNS).collect();
     let mut out = Vec::new();
+    let mut lines = super::gsi::Lines::new(text);
     for record in reader.records() {
-        let record = record.map_err(|e| fail(super::gsi::line_of(text, e.position()), e.to_string()))?;
-        let line = super::gsi::line_of(text, record.position());
+        let record = record.map_err(|e| fail(super::gsi::Lines::new(text).of(e.position()), e.to_string()))?;
+        let line = lines.of(record.position());
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }

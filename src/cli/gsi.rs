@@ -104,16 +104,36 @@ fn id_for(gsi_id: &str) -> String {
     format!("gsi-{clean}")
 }
 
-/// The 1-based line a record starts on, counted from the text itself: csv's own line count
-/// lags by one after CRLF line ends, and spreadsheets write CRLF.
-pub fn line_of(text: &str, position: Option<&csv::Position>) -> u64 {
-    let Some(p) = position else { return 0 };
-    let bytes = text.as_bytes();
-    let mut at = (p.byte() as usize).min(bytes.len());
-    while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
-        at += 1;
+/// The 1-based line each record starts on, counted from the text itself (csv's own count
+/// lags by one after CRLF line ends, and spreadsheets write CRLF). Records come in order, so
+/// counting resumes where the last one stopped: linear in the file, not quadratic.
+pub struct Lines<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    /// Counts over `text`.
+    pub fn new(text: &'a str) -> Self {
+        Lines { bytes: text.as_bytes(), at: 0, line: 1 }
     }
-    1 + bytes[..at].iter().filter(|b| **b == b'\n').count() as u64
+
+    /// The line of the record at `position` (0 when unknown).
+    pub fn of(&mut self, position: Option<&csv::Position>) -> u64 {
+        let Some(p) = position else { return 0 };
+        let mut target = (p.byte() as usize).min(self.bytes.len());
+        while target < self.bytes.len() && matches!(self.bytes[target], b'\r' | b'\n') {
+            target += 1;
+        }
+        if target < self.at {
+            self.at = 0;
+            self.line = 1;
+        }
+        self.line += self.bytes[self.at..target].iter().filter(|b| **b == b'\n').count() as u64;
+        self.at = target;
+        self.line
+    }
 }
 
 /// Turns the file into shelter Features, each with the line its record starts on. `existing`
@@ -125,9 +145,10 @@ pub fn parse(text: &str, existing: &HashMap<String, String>) -> Result<Vec<(u64,
     let layout = Layout::of(&headers)?;
     let mut out = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut lines = Lines::new(text);
     for record in reader.records() {
-        let record = record.map_err(|e| fail(line_of(text, e.position()), e.to_string()))?;
-        let line = line_of(text, record.position());
+        let record = record.map_err(|e| fail(Lines::new(text).of(e.position()), e.to_string()))?;
+        let line = lines.of(record.position());
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
