@@ -40,9 +40,11 @@ pub fn parse(text: &str) -> Result<Vec<Report>, RowError> {
     let hazard_labels: Vec<(Hazard, &str)> = Hazard::ALL.iter().copied().zip(super::gsi::HAZARD_COLUMNS).collect();
     let mut out = Vec::new();
     let mut lines = super::gsi::Lines::new(text);
+    let progress = super::progress::reading(text.len());
     for record in reader.records() {
         let record = record.map_err(|e| fail(super::gsi::Lines::new(text).of(e.position()), e.to_string()))?;
         let line = lines.of(record.position());
+        progress.set_position(record.position().map_or(0, csv::Position::byte));
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -104,6 +106,7 @@ pub fn parse(text: &str) -> Result<Vec<Report>, RowError> {
             .map_err(|e| fail(line, format!("{}: {}", e[0].field, e[0].message)))?;
         out.push(Report { line, external_id: opt("外部ID"), props: parsed.3, position });
     }
+    progress.finish_and_clear();
     Ok(out)
 }
 
@@ -185,7 +188,9 @@ pub(super) async fn run(
             child_id: Some(c.id.clone()),
         })
         .collect();
+    let writing = super::progress::writing(items.len());
     store.write(&items, WriteMode::Upsert, &log).await?;
+    writing.finish_and_clear();
     eprintln!("{}: wrote {} children ({})", file.display(), items.len(), ChildProps::COLLECTION);
     Ok(())
 }

@@ -140,6 +140,7 @@ impl<'a> Lines<'a> {
 /// maps 共通ID to the id of a shelter already stored with it, so that row updates that shelter.
 /// The first bad row refuses the whole file.
 pub fn parse(text: &str, existing: &HashMap<String, String>) -> Result<Vec<(u64, Value)>, RowError> {
+    let progress = super::progress::reading(text.len());
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| fail(1, format!("header: {e}")))?.clone();
     let layout = Layout::of(&headers)?;
@@ -149,6 +150,7 @@ pub fn parse(text: &str, existing: &HashMap<String, String>) -> Result<Vec<(u64,
     for record in reader.records() {
         let record = record.map_err(|e| fail(Lines::new(text).of(e.position()), e.to_string()))?;
         let line = lines.of(record.position());
+        progress.set_position(record.position().map_or(0, csv::Position::byte));
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -207,6 +209,7 @@ pub fn parse(text: &str, existing: &HashMap<String, String>) -> Result<Vec<(u64,
         }
         out.push((line, feature));
     }
+    progress.finish_and_clear();
     Ok(out)
 }
 

@@ -59,7 +59,9 @@ pub(crate) async fn import<P: Resource>(store: &Store, body: &Value, file: &Path
     } else {
         Vec::new()
     };
+    let writing = super::progress::writing(items.len());
     store.write(&items, WriteMode::Upsert, &entries).await?;
+    writing.finish_and_clear();
     Ok(items.len())
 }
 

@@ -8,6 +8,7 @@ mod fetch;
 pub mod geocode;
 pub mod gsi;
 mod import;
+mod progress;
 mod scenario;
 mod serve;
 mod token;
