@@ -27,7 +27,8 @@ pub fn writing(rows: usize) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let spinner = ProgressBar::new_spinner();
-    spinner.set_message(format!("{rows} 件を1つのトランザクションで書き込み中 / writing {rows} rows in one transaction"));
+    spinner
+        .set_message(format!("{rows} 件を1つのトランザクションで書き込み中 / writing {rows} rows in one transaction"));
     spinner.enable_steady_tick(Duration::from_millis(120));
     spinner
 }
