@@ -246,8 +246,9 @@ fn audit_and_outage_scenario_from_the_command_line_agree_with_the_api() {
     }
 }
 
-fn shelters_by_id(db: &Db) -> std::collections::BTreeMap<String, Value> {
-    let out = powermap(db, &["export", "shelters"]);
+/// What `export KIND` prints, as id → properties.
+fn exported(db: &Db, kind: &str) -> std::collections::BTreeMap<String, Value> {
+    let out = powermap(db, &["export", kind]);
     assert!(out.status.success());
     let fc: Value = serde_json::from_slice(&out.stdout).unwrap();
     fc["features"]
@@ -256,6 +257,10 @@ fn shelters_by_id(db: &Db) -> std::collections::BTreeMap<String, Value> {
         .iter()
         .map(|f| (f["id"].as_str().unwrap().to_owned(), f["properties"].clone()))
         .collect()
+}
+
+fn shelters_by_id(db: &Db) -> std::collections::BTreeMap<String, Value> {
+    exported(db, "shelters")
 }
 
 #[test]
@@ -299,15 +304,7 @@ fn national_shelter_csv_in_every_layout_and_encoding_and_reimports_update() {
 }
 
 fn children_by_id(db: &Db) -> std::collections::BTreeMap<String, Value> {
-    let out = powermap(db, &["export", "children"]);
-    assert!(out.status.success());
-    let fc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    fc["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["id"].as_str().unwrap().to_owned(), f["properties"].clone()))
-        .collect()
+    exported(db, "children")
 }
 
 #[test]

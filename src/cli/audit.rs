@@ -7,7 +7,7 @@ use crate::domain::ChildProps;
 use crate::domain::travel::TravelModel;
 use crate::planning::audit::{Ctx, audit};
 use crate::spatial::Catalog;
-use crate::store::{AccessEntry, Store, now_rfc3339};
+use crate::store::{AccessEntry, Store};
 
 pub(super) async fn run(db: &str, district: Option<&str>) -> Result<()> {
     let store = Store::connect(db).await?;
@@ -20,17 +20,7 @@ pub(super) async fn run(db: &str, district: Option<&str>) -> Result<()> {
         .into_iter()
         .filter(|c| district.is_none_or(|d| c.props.district.as_deref() == Some(d)))
         .collect();
-    let at = now_rfc3339();
-    let log: Vec<AccessEntry> = children
-        .iter()
-        .map(|c| AccessEntry {
-            at: at.clone(),
-            token_name: "cli".into(),
-            role: "cli".into(),
-            action: "audit".into(),
-            child_id: Some(c.id.clone()),
-        })
-        .collect();
+    let log: Vec<AccessEntry> = super::cli_log("audit", children.iter().map(|c| &c.id));
     store.log_access(&log).await?;
     let plans = store.current_plans().await?;
     let ctx = Ctx { catalog: &catalog, travel: TravelModel::default(), today: OffsetDateTime::now_utc().date() };

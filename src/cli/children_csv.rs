@@ -11,7 +11,7 @@ use serde_json::json;
 use super::gsi::{RowError, decode};
 use crate::domain::intake::{Report, merge};
 use crate::domain::{ChildProps, DeviceKind, Hazard, Resource, parse_feature};
-use crate::store::{AccessEntry, Store, WriteMode, now_rfc3339};
+use crate::store::{AccessEntry, Store, WriteMode};
 
 /// Up to this many devices per row: 機器1_… to 機器4_….
 const DEVICE_COLUMNS: usize = 4;
@@ -177,17 +177,7 @@ pub(super) async fn run(
             ));
         }
     }
-    let at = now_rfc3339();
-    let log: Vec<AccessEntry> = items
-        .iter()
-        .map(|c| AccessEntry {
-            at: at.clone(),
-            token_name: "cli".into(),
-            role: "cli".into(),
-            action: "import".into(),
-            child_id: Some(c.id.clone()),
-        })
-        .collect();
+    let log: Vec<AccessEntry> = super::cli_log("import", items.iter().map(|c| &c.id));
     let writing = super::progress::writing(items.len());
     store.write(&items, WriteMode::Upsert, &log).await?;
     writing.finish_and_clear();

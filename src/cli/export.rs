@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Format, Kind};
 use crate::domain::{ChildProps, Located, PowerPointProps, Resource, ShelterProps};
-use crate::store::{AccessEntry, Store, now_rfc3339};
+use crate::store::{AccessEntry, Store};
 
 pub(super) async fn run(db: &str, kind: Kind, format: Format) -> Result<()> {
     let store = Store::connect(db).await?;
@@ -16,17 +16,7 @@ pub(super) async fn run(db: &str, kind: Kind, format: Format) -> Result<()> {
         Kind::Shelters => render(&store.load_all::<ShelterProps>().await?, format)?,
         Kind::Children => {
             let children = store.load_all::<ChildProps>().await?;
-            let at = now_rfc3339();
-            let log: Vec<AccessEntry> = children
-                .iter()
-                .map(|c| AccessEntry {
-                    at: at.clone(),
-                    token_name: "cli".into(),
-                    role: "cli".into(),
-                    action: "export".into(),
-                    child_id: Some(c.id.clone()),
-                })
-                .collect();
+            let log: Vec<AccessEntry> = super::cli_log("export", children.iter().map(|c| &c.id));
             store.log_access(&log).await?;
             render(&children, format)?
         }
@@ -43,17 +33,7 @@ pub(super) async fn run(db: &str, kind: Kind, format: Format) -> Result<()> {
 async fn plans(store: &Store, format: Format) -> Result<String> {
     let children = store.load_all::<ChildProps>().await?;
     let plans = store.current_plans().await?;
-    let at = now_rfc3339();
-    let log: Vec<AccessEntry> = plans
-        .keys()
-        .map(|id| AccessEntry {
-            at: at.clone(),
-            token_name: "cli".into(),
-            role: "cli".into(),
-            action: "export_plan".into(),
-            child_id: Some(id.clone()),
-        })
-        .collect();
+    let log: Vec<AccessEntry> = super::cli_log("export_plan", plans.keys());
     store.log_access(&log).await?;
     if format == Format::Geojson {
         let mut ordered: Vec<_> = plans.values().collect();

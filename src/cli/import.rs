@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::Kind;
 use crate::domain::feature::{BodyError, new_id, parse_features};
 use crate::domain::{ChildProps, PowerPointProps, Resource, ShelterProps};
-use crate::store::{AccessEntry, Store, WriteMode, now_rfc3339};
+use crate::store::{AccessEntry, Store, WriteMode};
 
 pub(super) async fn run(db: &str, kind: Kind, file: &Path) -> Result<()> {
     if matches!(kind, Kind::GsiShelters) {
@@ -44,21 +44,8 @@ pub(crate) async fn import<P: Resource>(store: &Store, body: &Value, file: &Path
             bail!("{}: feature {index}{id}: {}: {}{more}; nothing was imported", file.display(), e.field, e.message);
         }
     };
-    let entries: Vec<AccessEntry> = if log {
-        let at = now_rfc3339();
-        items
-            .iter()
-            .map(|c| AccessEntry {
-                at: at.clone(),
-                token_name: "cli".into(),
-                role: "cli".into(),
-                action: "import".into(),
-                child_id: Some(c.id.clone()),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let entries: Vec<AccessEntry> =
+        if log { super::cli_log("import", items.iter().map(|c| &c.id)) } else { Vec::new() };
     let writing = super::progress::writing(items.len());
     store.write(&items, WriteMode::Upsert, &entries).await?;
     writing.finish_and_clear();

@@ -111,6 +111,21 @@ pub enum Format {
     Csv,
 }
 
+/// Access-log lines for an operator's command: every child it reads or writes, as `cli`.
+fn cli_log<'a>(action: &str, child_ids: impl IntoIterator<Item = &'a String>) -> Vec<crate::store::AccessEntry> {
+    let at = crate::store::now_rfc3339();
+    child_ids
+        .into_iter()
+        .map(|id| crate::store::AccessEntry {
+            at: at.clone(),
+            token_name: "cli".into(),
+            role: "cli".into(),
+            action: action.into(),
+            child_id: Some(id.clone()),
+        })
+        .collect()
+}
+
 /// Runs a parsed command line; prints a one-line reason and returns 1 on failure.
 pub fn run(cli: Cli) -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -12,7 +12,7 @@ use crate::domain::travel::TravelModel;
 use crate::domain::{ChildProps, PowerPointProps, ShelterProps};
 use crate::planning::outage::{parse_area, run_outage};
 use crate::spatial::Catalog;
-use crate::store::{AccessEntry, Store, now_rfc3339};
+use crate::store::{AccessEntry, Store};
 
 /// Scenario commands.
 #[derive(Debug, Subcommand)]
@@ -61,18 +61,7 @@ pub(super) async fn run(db: &str, command: ScenarioCommand) -> Result<()> {
     catalog.load(store.load_all::<ChildProps>().await?);
     let plans = store.current_plans().await?;
     let result = run_outage(&catalog, &polygon, hours, &TravelModel::default(), &plans);
-    let at = now_rfc3339();
-    let log: Vec<AccessEntry> = result
-        .affected
-        .iter()
-        .map(|id| AccessEntry {
-            at: at.clone(),
-            token_name: "cli".into(),
-            role: "cli".into(),
-            action: "scenario".into(),
-            child_id: Some(id.clone()),
-        })
-        .collect();
+    let log: Vec<AccessEntry> = super::cli_log("scenario", result.affected.iter());
     store.log_access(&log).await?;
 
     let mut features = Vec::new();
