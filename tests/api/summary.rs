@@ -1,6 +1,7 @@
 //! Area summary suppression, health, and the OpenAPI description.
 
 use axum::http::StatusCode;
+use serde_json::Value;
 
 use crate::common::*;
 
@@ -89,4 +90,24 @@ async fn openapi_describes_every_contract_path_and_the_router_serves_them() {
         );
     }
     assert!(doc["components"]["schemas"]["PowerPointProps"]["properties"]["outlets"].is_object());
+    // Every $ref points at a schema the document defines.
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(all.len() > 20);
+    for r in all {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected $ref {r}"));
+        assert!(doc["components"]["schemas"][name].is_object(), "dangling $ref {r}");
+    }
 }
