@@ -295,8 +295,14 @@ impl Store {
             q.execute(&mut **tx).await?;
         }
         if self.dialect == Dialect::Postgres {
-            // Delivered at commit, and only if the transaction commits.
-            sqlx::query("SELECT pg_notify('powermap_changes', '')").execute(&mut **tx).await?;
+            // Delivered at commit, and only if the transaction commits. The payload names the
+            // changed ids (or just their count when over NOTIFY's 8000-byte limit); instances
+            // read the changes table by sequence either way, so a lost payload loses nothing.
+            let mut payload = serde_json::json!({"collection": collection, "ids": ids}).to_string();
+            if payload.len() > 7_900 {
+                payload = serde_json::json!({"collection": collection, "count": ids.len()}).to_string();
+            }
+            sqlx::query("SELECT pg_notify('powermap_changes', $1)").bind(payload).execute(&mut **tx).await?;
         }
         Ok(())
     }

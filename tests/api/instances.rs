@@ -61,3 +61,17 @@ async fn an_instance_cut_off_from_the_database_catches_up_after_reconnecting() {
     let seen = within(Duration::from_secs(5), async || ids(&b.get(NEAREST, None).await.1) == ["while-away"]).await;
     assert!(seen.is_some(), "instance B did not catch up after reconnecting");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_committed_write_notifies_with_the_changed_ids() {
+    if !on_postgres() {
+        return; // NOTIFY is PostgreSQL's
+    }
+    let (a, _b, url) = TestApp::pair(poll()).await;
+    let mut listener = sqlx::postgres::PgListener::connect(&url).await.unwrap();
+    listener.listen("powermap_changes").await.unwrap();
+    a.seed("/api/v1/power-points", power_point("notified", 140.05, 35.79, 1, 100.0, true)).await;
+    let note = tokio::time::timeout(Duration::from_secs(2), listener.recv()).await.unwrap().unwrap();
+    let payload: serde_json::Value = serde_json::from_str(note.payload()).unwrap();
+    assert_eq!(payload, serde_json::json!({"collection": "power_points", "ids": ["notified"]}));
+}
