@@ -82,8 +82,13 @@ async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<
 async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<SavedScenario>> {
     caller.require(&[Role::Coordinator, Role::Planner])?;
     path_id(&id)?;
-    let mut found = state.store.scenarios(Some(&id)).await?;
-    found.pop().map(Json).ok_or_else(|| Error::NotFound(format!("no scenario {id}")))
+    let saved =
+        state.store.scenarios(Some(&id)).await?.pop().ok_or_else(|| Error::NotFound(format!("no scenario {id}")))?;
+    // The saved result names children: reading it is a read of each of them.
+    let affected = saved.result.get("affected").and_then(Value::as_array).cloned().unwrap_or_default();
+    let log: Vec<_> = affected.iter().filter_map(Value::as_str).map(|c| caller.log_entry("scenario_read", c)).collect();
+    state.store.log_access(&log).await?;
+    Ok(Json(saved))
 }
 
 async fn presets() -> Result<Json<Value>> {

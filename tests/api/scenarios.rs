@@ -69,6 +69,18 @@ async fn scenarios_are_saved_and_listed() {
     assert_eq!(list[0]["at_risk"], 2);
     let (_, saved) = app.get(&format!("/api/v1/scenarios/{id}"), Some(PLANNER)).await;
     assert_eq!(saved["result"]["at_risk"], answer["at_risk"]);
+    let (_, log) = app.get("/api/v1/access-log", Some(COORDINATOR)).await;
+    let read: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "scenario_read")
+        .map(|e| e["child_id"].as_str().unwrap())
+        .collect();
+    assert!(!read.is_empty());
+    let affected: Vec<&str> = answer["affected"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(read.len(), affected.len(), "one line per child in the saved result");
+    assert!(read.iter().all(|c| affected.contains(c)));
     let (_, presets) = app.get("/api/v1/scenarios/presets", None).await;
     let names: Vec<&str> =
         presets["features"].as_array().unwrap().iter().map(|f| f["properties"]["name"].as_str().unwrap()).collect();
