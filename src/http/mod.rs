@@ -66,6 +66,9 @@ impl AppState {
     }
 }
 
+/// npm packages whose `dist/` folders the pages load.
+const BROWSER_PACKAGES: [&str; 3] = ["leaflet", "leaflet.markercluster", "@geoman-io/leaflet-geoman-free"];
+
 /// The whole application: API, OpenAPI description and, if configured, the web pages.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
@@ -80,9 +83,18 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     if let Some(dir) = &state.config.web_dir {
+        // Of node_modules only the browser builds the pages load are served; the rest (test
+        // tooling among it) stays on the server.
+        let mut modules = Router::new();
+        for package in BROWSER_PACKAGES {
+            let path = format!("/node_modules/{package}/dist");
+            modules = modules.nest_service(&path, ServeDir::new(dir.join("node_modules").join(package).join("dist")));
+        }
         router = router
             .route_service("/planner", ServeFile::new(dir.join("planner.html")))
             .route_service("/coordinator", ServeFile::new(dir.join("coordinator.html")))
+            .merge(modules)
+            .route("/node_modules/{*rest}", axum::routing::get(|| async { axum::http::StatusCode::NOT_FOUND }))
             .fallback_service(ServeDir::new(dir));
     }
     router.layer(TraceLayer::new_for_http()).with_state(state)

@@ -278,6 +278,12 @@ await check("plan sheet prints to one A4 page for a typical child", async () => 
   await context.close();
 });
 
+await check("only the browser builds under node_modules are served", async () => {
+  assert.equal((await fetch(`${base}/node_modules/leaflet/dist/leaflet.js`)).status, 200);
+  assert.equal((await fetch(`${base}/node_modules/playwright-core/package.json`)).status, 404);
+  assert.equal((await fetch(`${base}/node_modules/leaflet/package.json`)).status, 404);
+});
+
 await check("no console errors on any page", async () => {
   assert.deepEqual(consoleErrors, []);
 });
