@@ -2,7 +2,9 @@
 //! the antimeridian included), random filters and k — the answers must be identical.
 
 use powermap::spatial::SpatialIndex;
-use powermap::spatial::geodesy::{MARGIN, MIN_RADIUS_M, geodesic_distance_m, unit_vector};
+use powermap::spatial::geodesy::{
+    MARGIN, MAX_RADIUS_M, MIN_RADIUS_M, candidate_chord, geodesic_distance_m, unit_vector,
+};
 use proptest::prelude::*;
 
 /// Points clustered where trouble lives: anywhere, near the poles, across the antimeridian,
@@ -119,6 +121,25 @@ proptest! {
         // And the margin is not absurdly loose: the sphere is within 1 % of the ellipsoid.
         if s > 1000.0 {
             prop_assert!(s / (angle * MIN_RADIUS_M) < 1.011, "ratio {}", s / (angle * MIN_RADIUS_M));
+        }
+    }
+
+    /// The pruning rule's premise: a geodesic is never longer than its unit-sphere angle
+    /// times MAX_RADIUS_M, so a point at chord c is within `angle(c) × MAX_RADIUS_M` metres
+    /// and [`candidate_chord`] of c keeps every point that could be nearer.
+    #[test]
+    fn the_candidate_bound_never_cuts_off_a_true_neighbour(a in place(), b in place(), c in place()) {
+        let chord = |p: (f64, f64), q: (f64, f64)| {
+            let (u, v) = (unit_vector(p.0, p.1), unit_vector(q.0, q.1));
+            u.iter().zip(&v).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt()
+        };
+        let (ab, ac) = (chord(a, b), chord(a, c));
+        let s = geodesic_distance_m(a.0, a.1, b.0, b.1);
+        let angle = 2.0 * (ab / 2.0).min(1.0).asin();
+        prop_assert!(s <= angle * MAX_RADIUS_M + 1e-6, "s {s} angle {angle}");
+        // c at least as near as b, geodesically, must lie within the candidate chord of b.
+        if geodesic_distance_m(a.0, a.1, c.0, c.1) <= s {
+            prop_assert!(ac <= candidate_chord(ab), "chord {ac} beyond {}", candidate_chord(ab));
         }
     }
 }

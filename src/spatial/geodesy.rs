@@ -20,6 +20,11 @@ static WGS84: LazyLock<Geodesic> = LazyLock::new(Geodesic::wgs84);
 /// `distance_m / MIN_RADIUS_M` a safe lower bound for the central angle.
 pub const MIN_RADIUS_M: f64 = 6_335_439.327;
 
+/// The largest radius of curvature of WGS 84, `a²/b` (both radii at the poles), in metres:
+/// no path on the ellipsoid is longer than this many metres per radian of the unit-sphere
+/// great circle between the same coordinates, so `angle × MAX_RADIUS_M` bounds a geodesic.
+pub const MAX_RADIUS_M: f64 = 6_399_593.626;
+
 /// Extra safety on top of the proven bound (rounding, and the design's stated 1 %).
 pub const MARGIN: f64 = 1.01;
 
@@ -52,6 +57,14 @@ pub fn unit_vector(lon: f64, lat: f64) -> [f64; 3] {
 pub fn chord_bound(distance_m: f64) -> f64 {
     let angle = distance_m * MARGIN / MIN_RADIUS_M;
     if angle >= std::f64::consts::PI { 2.0 } else { 2.0 * (angle / 2.0).sin() }
+}
+
+/// The largest chord a point can have and still be as near, geodesically, as a point at
+/// chord `chord`: that point is at most `angle(chord) × MAX_RADIUS_M` away on the ellipsoid,
+/// so this is [`chord_bound`] of that distance. Lets the index prune without solving geodesics.
+pub fn candidate_chord(chord: f64) -> f64 {
+    let angle = 2.0 * (chord / 2.0).min(1.0).asin();
+    chord_bound(angle * MAX_RADIUS_M)
 }
 
 #[cfg(test)]

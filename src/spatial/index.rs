@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use rstar::{AABB, Envelope, PointDistance, RTree, RTreeObject, SelectionFunction};
+use rstar::{AABB, Envelope, ParentNode, PointDistance, RTree, RTreeNode, RTreeObject, SelectionFunction};
 
-use super::geodesy::{chord_bound, geodesic_inverse, unit_vector};
+use super::geodesy::{candidate_chord, chord_bound, geodesic_inverse, unit_vector};
 
 /// One indexed point.
 #[derive(Debug, Clone)]
@@ -154,30 +154,43 @@ impl<T> SpatialIndex<T> {
     /// The `k` points nearest to (`lon`, `lat`) by WGS 84 geodesic distance among those
     /// passing `pred` (and within `max_distance_m`), ordered by (distance, id).
     ///
-    /// Candidates come lazily in chord order; the walk stops once the chord exceeds what
-    /// the k-th best geodesic distance allows ([`chord_bound`]), so the answer equals a
-    /// brute-force geodesic ranking.
+    /// Two phases. First a depth-first walk of the R-tree, nearest child first, collects the
+    /// points that pass `pred` and could be among the `k` nearest, pruning by chords alone
+    /// ([`candidate_chord`]); no geodesic is solved there. Then the survivors are ranked in
+    /// chord order and solved one by one (Karney) until the chord exceeds what the k-th best
+    /// geodesic distance allows ([`chord_bound`]), so the answer equals a brute-force ranking.
     pub fn nearest<'a>(
         &'a self,
         lon: f64,
         lat: f64,
         k: usize,
         max_distance_m: Option<f64>,
-        mut pred: impl FnMut(&T) -> bool,
+        pred: impl FnMut(&T) -> bool,
     ) -> Vec<Hit<'a, T>> {
         let mut best: Vec<Hit<'a, T>> = Vec::with_capacity(k + 1);
         if k == 0 {
             return best;
         }
         let origin = unit_vector(lon, lat);
-        let max_chord = max_distance_m.map(chord_bound);
-        let mut stop_chord = max_chord.unwrap_or(f64::INFINITY);
-        for (node, d2) in self.tree.nearest_neighbor_iter_with_distance_2(origin) {
+        let max_chord = max_distance_m.map(chord_bound).unwrap_or(f64::INFINITY);
+        let mut walk = Walk {
+            origin,
+            k,
+            pred,
+            nearest_chords_2: Vec::with_capacity(k),
+            prune_2: max_chord * max_chord,
+            max_chord,
+            candidates: Vec::with_capacity(4 * k + 16),
+            scratch: Vec::with_capacity(64),
+        };
+        walk.visit(self.tree.root());
+        let Walk { mut candidates, prune_2, .. } = walk;
+        candidates.retain(|(d2, _)| *d2 <= prune_2);
+        candidates.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let mut stop_chord = max_chord;
+        for (d2, node) in candidates {
             if d2.sqrt() > stop_chord {
                 break;
-            }
-            if !pred(&node.value) {
-                continue;
             }
             let (distance_m, bearing_deg) = geodesic_inverse(lon, lat, node.lon, node.lat);
             if max_distance_m.is_some_and(|m| distance_m > m) {
@@ -189,8 +202,7 @@ impl<T> SpatialIndex<T> {
                 best.insert(at, hit);
                 best.truncate(k);
                 if best.len() == k {
-                    let kth = best[k - 1].distance_m;
-                    stop_chord = chord_bound(kth).min(max_chord.unwrap_or(f64::INFINITY));
+                    stop_chord = chord_bound(best[k - 1].distance_m).min(max_chord);
                 }
             }
         }
@@ -240,6 +252,70 @@ impl<T> SpatialIndex<T> {
             .filter(|n| n.lon >= min_lon && n.lon <= max_lon && n.lat >= min_lat && n.lat <= max_lat)
             .map(|n| (n.id.as_str(), n.lon, n.lat, &n.value))
             .collect()
+    }
+}
+
+/// The first phase of [`SpatialIndex::nearest`]: a depth-first walk that gathers candidates.
+struct Walk<'a, T, F> {
+    origin: [f64; 3],
+    k: usize,
+    pred: F,
+    /// The smallest squared chords of qualifying points so far, ascending, at most `k`.
+    nearest_chords_2: Vec<f64>,
+    /// Squared chord past which nothing can be among the `k` nearest.
+    prune_2: f64,
+    max_chord: f64,
+    /// Qualifying points with their squared chords (some may end past the final prune).
+    candidates: Vec<(f64, &'a Node<T>)>,
+    /// Children of the nodes on the current path, each level sorted by distance.
+    scratch: Vec<(f64, &'a ParentNode<Node<T>>)>,
+}
+
+impl<'a, T, F: FnMut(&T) -> bool> Walk<'a, T, F> {
+    fn visit(&mut self, parent: &'a ParentNode<Node<T>>) {
+        let start = self.scratch.len();
+        for child in parent.children() {
+            match child {
+                // Points within the bound are candidates in any order; only subtrees are ranked.
+                RTreeNode::Leaf(node) => {
+                    let d2 = node.distance_2(&self.origin);
+                    if d2 <= self.prune_2 && (self.pred)(&node.value) {
+                        self.candidates.push((d2, node));
+                        self.tighten(d2);
+                    }
+                }
+                RTreeNode::Parent(p) => {
+                    let d2 = p.envelope().distance_2(&self.origin);
+                    if d2 <= self.prune_2 {
+                        self.scratch.push((d2, p));
+                    }
+                }
+            }
+        }
+        self.scratch[start..].sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        for i in start..self.scratch.len() {
+            let (d2, child) = self.scratch[i];
+            if d2 > self.prune_2 {
+                break;
+            }
+            self.visit(child);
+        }
+        self.scratch.truncate(start);
+    }
+
+    /// Records a qualifying chord; once `k` are known, nothing beyond
+    /// [`candidate_chord`] of the k-th can be among the `k` nearest.
+    fn tighten(&mut self, d2: f64) {
+        let at = self.nearest_chords_2.partition_point(|c| *c <= d2);
+        if at >= self.k {
+            return;
+        }
+        self.nearest_chords_2.insert(at, d2);
+        self.nearest_chords_2.truncate(self.k);
+        if self.nearest_chords_2.len() == self.k {
+            let bound = candidate_chord(self.nearest_chords_2[self.k - 1].sqrt()).min(self.max_chord);
+            self.prune_2 = bound * bound;
+        }
     }
 }
 
