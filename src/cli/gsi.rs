@@ -499,5 +499,16 @@ mod tests {
         assert_eq!(decode(sjis.into_owned()).unwrap(), "施設・場所名,白井市役所");
         assert_eq!(decode("\u{feff}共通ID".as_bytes().to_vec()).unwrap(), "共通ID");
         assert!(decode(vec![0xff, 0xff, 0xff]).is_err());
+        let utf16: Vec<u8> =
+            [0xfeff_u16].into_iter().chain("共通ID".encode_utf16()).flat_map(u16::to_le_bytes).collect();
+        assert_eq!(decode(utf16).unwrap(), "共通ID", "UTF-16 with a BOM (Excel's Unicode text)");
+    }
+
+    #[test]
+    fn the_digital_agency_designated_layout_lists_designated_shelters_with_capacity() {
+        let text = "ID,名称,所在地_連結表記,緯度,経度,想定収容人数\n122320001,白井第一小学校,千葉県白井市白井1,35.795,140.06,\"1,200\"\n";
+        let rows = parse(text, false).unwrap();
+        assert_eq!((rows[0].kind, rows[0].capacity_people), (ShelterKind::Designated, Some(Some(1200))));
+        assert_eq!((rows[0].hazards.clone(), rows[0].accepts.clone()), (None, None), "neither column: kept on update");
     }
 }
