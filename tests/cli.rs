@@ -288,7 +288,9 @@ fn national_shelter_csv_in_every_layout_and_encoding_and_reimports_update() {
     // Re-import: same 共通ID, same records, no duplicates.
     let out = powermap(&db, &["import", "gsi-shelters", &fixture("emergency_utf8_bom.csv")]);
     assert!(out.status.success());
-    assert!(String::from_utf8(out.stderr).unwrap().contains("0 new, 3 updated"));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("新規 0 件、更新 0 件、変更なし 3 件"), "{report}");
+    assert!(out.stderr.is_empty(), "the report is on standard output");
     assert_eq!(shelters_by_id(&db), stored);
 
     // A bad row refuses the whole file with its line (the quoted newline counts), nothing written.
@@ -299,7 +301,7 @@ fn national_shelter_csv_in_every_layout_and_encoding_and_reimports_update() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("bad.csv: line 5: 緯度: '北緯35度' is not a number"), "{stderr}");
+    assert!(stderr.contains("bad.csv: 5 行目: 緯度: 「北緯35度」は数値ではありません"), "{stderr}");
     assert!(shelters_by_id(&fresh).is_empty());
 }
 
@@ -332,8 +334,11 @@ fn children_lists_from_two_divisions_merge_without_duplicates_or_silent_overwrit
     let dry = powermap(&db, &["import", "children-csv", &health, "--source", "健康課", "--dry-run"]);
     assert!(dry.status.success());
     let report = String::from_utf8(dry.stdout).unwrap();
-    assert!(report.contains("新規 1 人、統合 1 人、食い違い 0 件、位置不明 1 行"), "{report}");
-    assert!(report.contains("位置不明 4 行目 位置 不明（架空）"), "{report}");
+    assert!(
+        report.contains("新規 1 人、統合 1 人、変更なし 0 人、食い違い 0 件、要確認 0 行、位置不明 1 行"),
+        "{report}"
+    );
+    assert!(report.contains("位置不明 4 行目 位置 不明（架空）: 緯度・経度も住所もありません"), "{report}");
     assert_eq!(children_by_id(&db), before, "--dry-run writes nothing");
 
     let out = powermap(&db, &["import", "children-csv", &health, "--source", "健康課"]);
@@ -349,7 +354,9 @@ fn children_lists_from_two_divisions_merge_without_duplicates_or_silent_overwrit
     let again = write("again.csv", csv(&["K-2,新規 花（架空）,しんき はな,2021-03-04,,,,,,,,,,,,,,"]));
     let out = powermap(&db, &["import", "children-csv", &again, "--source", "健康課"]);
     assert!(out.status.success());
-    assert!(String::from_utf8(out.stdout).unwrap().contains("食い違い 1 件"));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("食い違い 1 件"), "{report}");
+    assert!(report.contains("食い違い 2 行目"), "the conflict names its line: {report}");
     let merged = children_by_id(&db);
     let new = merged.values().find(|c| c["name"] == "新規 花（架空）").unwrap();
     assert_eq!(new["birth_date"], "2021-03-03");
@@ -364,7 +371,7 @@ fn children_lists_from_two_divisions_merge_without_duplicates_or_silent_overwrit
     let out = powermap(&db, &["import", "children-csv", &bad, "--source", "教育支援課"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("bad.csv: line 2: 機器1_種類: '人工心臓' is not a known device"), "{stderr}");
+    assert!(stderr.contains("bad.csv: 2 行目: 機器1_種類: 「人工心臓」は機器の種類にありません"), "{stderr}");
     assert_eq!(children_by_id(&db), merged);
 }
 
@@ -473,4 +480,261 @@ fn rows_without_coordinates_are_geocoded_by_the_address_search_or_reported() {
     let features = fc["features"].as_array().unwrap();
     assert_eq!(features.len(), 1, "the loose match was not taken as a guess");
     assert_eq!(features[0]["geometry"]["coordinates"], json!([140.0342, 35.8051]));
+}
+
+/// The children's list header the tests write (the README's layout).
+const CHILD_HEADER: &str = "外部ID,氏名,ふりがな,生年月日,住所,町字,緯度,経度,保護者氏名,続柄,電話,情報提供の同意,災害リスク,機器1_種類,機器1_定格W,機器1_電源,機器1_バッテリー時間,機器1_生命維持";
+
+/// Writes a text file into the test's directory; returns its path.
+fn write_text(db: &Db, name: &str, body: &str) -> String {
+    let path = db.dir.path().join(name);
+    std::fs::write(&path, body).unwrap();
+    path.display().to_string()
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn the_same_child_from_two_divisions_is_one_record_with_both_sources_and_a_birth_date_conflict() {
+    let db = db();
+    let health = write_text(
+        &db,
+        "health.csv",
+        &format!(
+            "{CHILD_HEADER}\nK-2,新規 花（架空）,しんき はな,2021-03-03,千葉県白井市笹塚（架空）,笹塚二丁目,35.80,140.03,新規 母（架空）,母,090-0000-9999,はい,地震,酸素濃縮装置,150,AC100V,4,はい\n"
+        ),
+    );
+    stdout_of(&powermap(&db, &["import", "children-csv", &health, "--source", "健康課"]));
+    // 保育課 writes the kana in katakana under フリガナ, a full-width space in the name, and
+    // another birth date: the same child, the date kept as a conflict, not a second record.
+    let childcare = write_text(
+        &db,
+        "childcare.csv",
+        &format!(
+            "{}\nH-9,新規　花（架空）,シンキ ハナ,2021/3/30,,,35.80,140.03,,,,,,,,,,\n",
+            CHILD_HEADER.replace("ふりがな", "フリガナ")
+        ),
+    );
+    let report = stdout_of(&powermap(&db, &["import", "children-csv", &childcare, "--source", "保育課"]));
+    assert!(report.contains("新規 0 人、統合 1 人、変更なし 0 人、食い違い 1 件、要確認 1 行"), "{report}");
+    assert!(
+        report.contains("食い違い 2 行目") && report.contains("生年月日: 登録済み「2021-03-03」／保育課「2021-03-30」"),
+        "{report}"
+    );
+    let children = children_by_id(&db);
+    assert_eq!(children.len(), 1, "no duplicate: {children:?}");
+    let child = children.values().next().unwrap();
+    assert_eq!(child["sources"], json!(["健康課", "保育課"]));
+    assert_eq!(child["birth_date"], "2021-03-03", "not overwritten");
+    assert_eq!(child["external_ids"], json!(["健康課:K-2", "保育課:H-9"]));
+    assert_eq!(
+        child["conflicts"],
+        json!([{"field": "birth_date", "stored": "2021-03-03", "reported": "2021-03-30", "source": "保育課"}])
+    );
+    // 教育支援課 has no birth date and no coordinates: still the same child, not "unlocated".
+    let education =
+        write_text(&db, "education.csv", &format!("{CHILD_HEADER}\nE-1,新規 花（架空）,しんき はな,,,,,,,,,,,,,,,\n"));
+    let report = stdout_of(&powermap(&db, &["import", "children-csv", &education, "--source", "教育支援課"]));
+    assert!(report.contains("統合 1 人") && report.contains("位置不明 0 行"), "{report}");
+    let children = children_by_id(&db);
+    assert_eq!(children.len(), 1);
+    assert_eq!(children.values().next().unwrap()["sources"], json!(["健康課", "保育課", "教育支援課"]));
+}
+
+/// Access-log lines with `action` for `child_id`, read through the API as a planner.
+fn access_log_count(db: &Db, child_id: &str, action: &str) -> usize {
+    let token =
+        String::from_utf8(powermap(db, &["token", "create", "--role", "planner", "--name", "t"]).stdout).unwrap();
+    let (mut server, addr, _) = serve(db, &[]);
+    let (status, log) =
+        http(&addr, "GET", &format!("/api/v1/access-log?child_id={child_id}"), Some(token.trim()), None);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(status, 200, "{log}");
+    log.as_array().unwrap().iter().filter(|e| e["action"] == action).count()
+}
+
+#[test]
+fn a_reimport_that_changes_nothing_is_reported_unchanged_and_not_rewritten() {
+    let db = db();
+    let list = write_text(
+        &db,
+        "list.csv",
+        &format!(
+            "{CHILD_HEADER}\nK-1,変化 なし（架空）,へんか なし,2020-04-04,,,35.80,140.03,,,,はい,,吸引器,80,AC100V,1,はい\n\
+             K-2,座標 なし（架空）,ざひょう なし,2020-05-05,千葉県白井市復1（架空）,,,,,,,,,,,,,\n"
+        ),
+    );
+    let first = stdout_of(&powermap(&db, &["import", "children-csv", &list, "--source", "健康課"]));
+    assert!(first.contains("新規 1 人"), "{first}");
+    assert!(
+        first.contains(
+            "位置不明 3 行目 座標 なし（架空）: 緯度・経度がありません（--geocode を付けると住所から位置を探します）"
+        ),
+        "no address lookup is claimed without --geocode: {first}"
+    );
+    let again = stdout_of(&powermap(&db, &["import", "children-csv", &list, "--source", "健康課"]));
+    assert!(again.contains("新規 0 人、統合 0 人、変更なし 1 人"), "{again}");
+    let id = children_by_id(&db).into_keys().next().unwrap();
+    assert_eq!(access_log_count(&db, &id, "import"), 1, "only the write that created the child is logged");
+}
+
+const EMERGENCY_HEADER: &str = "NO,共通ID,施設・場所名,住所,洪水,崖崩れ、土石流及び地滑り,高潮,地震,津波,大規模な火事,内水氾濫,火山現象,指定避難所との住所同一,緯度,経度,備考";
+const DESIGNATED_HEADER: &str = "NO,共通ID,施設・場所名,住所,受入対象者,緯度,経度,備考";
+
+#[test]
+fn a_national_reimport_keeps_local_edits_and_both_layouts_merge_in_either_order() {
+    let db = db();
+    let demo = format!("{}/fixtures/shiroi/shelters.geojson", env!("CARGO_MANIFEST_DIR"));
+    assert!(powermap(&db, &["import", "shelters", &demo]).status.success());
+    let before = shelters_by_id(&db)["sh-001"].clone();
+    assert_eq!(before["gsi_id"], "122320001");
+    let emergency = write_text(
+        &db,
+        "emergency.csv",
+        &format!(
+            "{EMERGENCY_HEADER}\n1,122320001,白井第一小学校（国）,千葉県白井市白井1,,,,1,,,,,1,35.7950,140.0600,\n"
+        ),
+    );
+    let designated = write_text(
+        &db,
+        "designated.csv",
+        &format!(
+            "{DESIGNATED_HEADER}\n1,122320001,白井第一小学校（国）,千葉県白井市白井1,要配慮者,35.7950,140.0600,\n"
+        ),
+    );
+    let report = stdout_of(&powermap(&db, &["import", "gsi-shelters", &emergency]));
+    assert!(report.contains("新規 0 件、更新 1 件"), "{report}");
+    let after = shelters_by_id(&db)["sh-001"].clone();
+    assert_eq!(after["name"], "白井第一小学校（国）");
+    assert_eq!(after["hazards"], json!(["earthquake"]), "the emergency-site file owns the hazards");
+    assert_eq!(after["kind"], "designated", "not downgraded to emergency_site");
+    for local in ["power_point_ids", "accessible", "contact", "district", "accepts", "capacity_people"] {
+        assert_eq!(after[local], before[local], "{local} survives");
+    }
+    stdout_of(&powermap(&db, &["import", "gsi-shelters", &designated]));
+    let after = shelters_by_id(&db)["sh-001"].clone();
+    assert_eq!((after["accepts"].clone(), after["hazards"].clone()), (json!("要配慮者"), json!(["earthquake"])));
+    assert_eq!(after["power_point_ids"], before["power_point_ids"]);
+
+    // Fresh registers, both files, either order: one record, designated, hazards and accepts.
+    let mut results = Vec::new();
+    for order in [[&emergency, &designated], [&designated, &emergency]] {
+        let fresh = self::db();
+        for file in order {
+            stdout_of(&powermap(&fresh, &["import", "gsi-shelters", file]));
+        }
+        results.push(shelters_by_id(&fresh));
+    }
+    assert_eq!(results[0], results[1]);
+    let site = &results[0]["gsi-122320001"];
+    assert_eq!((site["kind"].clone(), site["hazards"].clone()), (json!("designated"), json!(["earthquake"])));
+    assert_eq!(site["accepts"], "要配慮者");
+}
+
+#[test]
+fn gsi_dry_run_reports_without_writing_and_distinct_ids_stay_distinct() {
+    let db = db();
+    let file = write_text(
+        &db,
+        "collide.csv",
+        &format!(
+            "{EMERGENCY_HEADER}\n1,12232 001,空白,住所,1,,,,,,,,,35.79,140.05,\n2,12232_001,下線,住所,1,,,,,,,,,35.79,140.06,\n"
+        ),
+    );
+    let report = stdout_of(&powermap(&db, &["import", "gsi-shelters", &file, "--dry-run"]));
+    assert!(report.contains("新規 2 件、更新 0 件、変更なし 0 件（--dry-run: 書き込みません）"), "{report}");
+    assert!(shelters_by_id(&db).is_empty());
+    stdout_of(&powermap(&db, &["import", "gsi-shelters", &file]));
+    let stored = shelters_by_id(&db);
+    let names: Vec<_> = stored.values().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2, "{stored:?}");
+    assert!(names.contains(&"空白") && names.contains(&"下線"));
+}
+
+#[test]
+fn import_options_a_kind_does_not_use_are_refused() {
+    let db = db();
+    let geojson = write_file(
+        &db,
+        "p.geojson",
+        &json!({"type": "FeatureCollection", "features": [point("a", json!([{"type": "ac100v", "count": 1, "max_w": 900}]))]}),
+    );
+    let gsi = format!("{}/tests/fixtures/gsi/emergency_utf8_bom.csv", env!("CARGO_MANIFEST_DIR"));
+    let children = write_text(&db, "c.csv", &format!("{CHILD_HEADER}\n"));
+    for (args, flag) in [
+        (vec!["import", "power-points", &geojson, "--dry-run"], "--dry-run"),
+        (vec!["import", "power-points", &geojson, "--geocode"], "--geocode"),
+        (vec!["import", "gsi-shelters", &gsi, "--source", "健康課"], "--source"),
+        (vec!["import", "children-csv", &children, "--geocoder-url", "http://127.0.0.1:9/"], "--geocoder-url"),
+    ] {
+        let out = powermap(&db, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(flag), "{stderr}");
+    }
+    assert!(exported_ids(&db).is_empty() && shelters_by_id(&db).is_empty(), "nothing written");
+}
+
+#[test]
+fn national_rows_without_coordinates_are_refused_or_geocoded() {
+    let db = db();
+    let found =
+        std::fs::read(format!("{}/tests/fixtures/gsi/address_search_shiroi_sasazuka.json", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+    let base = serve_answers(move |target| {
+        (target == "/address-search/AddressSearch?q=白井市笹塚２丁目5-1").then(|| found.clone())
+    });
+    let file = write_text(
+        &db,
+        "nolatlon.csv",
+        &format!("{EMERGENCY_HEADER}\n1,E-001,笹塚集会所（テスト）,白井市笹塚２丁目5-1,1,,,,,,,,,,,\n"),
+    );
+    let out = powermap(&db, &["import", "gsi-shelters", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("nolatlon.csv: 2 行目: 緯度・経度がありません"), "{stderr}");
+    assert!(shelters_by_id(&db).is_empty());
+    let url = format!("{base}/address-search/AddressSearch");
+    let report = stdout_of(&powermap(&db, &["import", "gsi-shelters", &file, "--geocode", "--geocoder-url", &url]));
+    assert!(
+        report.contains("住所検索 2 行目 笹塚集会所（テスト）: 「千葉県白井市笹塚二丁目」の位置を使います"),
+        "{report}"
+    );
+    let out = powermap(&db, &["export", "shelters"]);
+    let fc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(fc["features"][0]["geometry"]["coordinates"], json!([140.0342, 35.8051]));
+}
+
+#[test]
+fn an_unreachable_url_names_the_cause() {
+    let db = db();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let list = write_text(
+        &db,
+        "list.csv",
+        &format!("{CHILD_HEADER}\nK-1,遠方（架空）,えんぽう,2020-01-01,白井市復1,,,,,,,,,,,,,\n"),
+    );
+    for args in [
+        vec!["import".to_owned(), "gsi-shelters".into(), format!("http://127.0.0.1:{port}/x.csv")],
+        vec![
+            "import".to_owned(),
+            "children-csv".into(),
+            list,
+            "--geocode".into(),
+            "--geocoder-url".into(),
+            format!("http://127.0.0.1:{port}/search"),
+        ],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = powermap(&db, &args);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(&format!("127.0.0.1:{port}")) && stderr.contains("Connection refused"), "{stderr}");
+    }
 }

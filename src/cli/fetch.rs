@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 
 /// The largest input accepted, from a file or a URL.
 pub const MAX_BYTES: u64 = 256 * 1024 * 1024;
@@ -14,7 +14,8 @@ pub fn is_url(source: &Path) -> bool {
     source.to_str().is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"))
 }
 
-/// The bytes behind `source`: a file, or a URL fetched with reqwest.
+/// The bytes behind `source`: a file, or a URL fetched with reqwest. Errors keep their
+/// causes (connection refused, DNS failure, timeout) as context, printed on the one line.
 pub async fn read(source: &Path) -> Result<Vec<u8>> {
     if !is_url(source) {
         let len = std::fs::metadata(source).with_context(|| format!("{}: cannot read", source.display()))?.len();
@@ -29,8 +30,13 @@ pub async fn read(source: &Path) -> Result<Vec<u8>> {
         .timeout(Duration::from_secs(120))
         .user_agent(concat!("powermap/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| anyhow!("{url}: {e}"))?;
-    let mut response = client.get(url).send().await.map_err(|e| anyhow!("{url}: cannot fetch: {e}"))?;
+        .with_context(|| format!("{url}: cannot start the HTTP client"))?;
+    let mut response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(reqwest::Error::without_url)
+        .with_context(|| format!("{url}: cannot fetch"))?;
     if !response.status().is_success() {
         bail!("{url}: HTTP {}", response.status());
     }
@@ -38,7 +44,9 @@ pub async fn read(source: &Path) -> Result<Vec<u8>> {
         bail!("{url}: over the {MAX_BYTES}-byte limit");
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| anyhow!("{url}: {e}"))? {
+    while let Some(chunk) =
+        response.chunk().await.map_err(reqwest::Error::without_url).with_context(|| format!("{url}: cannot read"))?
+    {
         body.extend_from_slice(&chunk);
         if body.len() as u64 > MAX_BYTES {
             bail!("{url}: over the {MAX_BYTES}-byte limit");

@@ -1,14 +1,18 @@
 //! The national designated-shelter data (指定緊急避難場所・指定避難所), as published per
 //! municipality: the emergency-site layout with its eight hazard columns, the designated-
-//! shelter layout with 受入対象者, and the Digital Agency's standard layout (災害種別_…).
-//! UTF-8 with or without BOM, or Shift_JIS. Rows become shelter Features keyed by 共通ID so a
-//! re-import updates instead of duplicating.
+//! shelter layout with 受入対象者, and the Digital Agency's standard layouts (災害種別_…,
+//! 想定収容人数). UTF-8 with or without BOM, or Shift_JIS. Rows are matched to stored shelters
+//! by 共通ID, so a re-import updates instead of duplicating. Also the CSV helpers the
+//! children's list shares (decoding, line numbers, numbers and coordinates).
 
 use std::collections::HashMap;
+use std::path::Path;
 
-use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
 
-use crate::domain::{Hazard, ShelterProps, parse_feature};
+use crate::domain::intake::{ShelterReport, merge_shelter};
+use crate::domain::{Checker, Hazard, Located, Resource, ShelterKind, ShelterProps};
 
 /// The hazard columns' names in the national data, in [`Hazard::ALL`] order.
 pub const HAZARD_COLUMNS: [&str; 8] =
@@ -23,30 +27,94 @@ pub struct RowError {
     pub message: String,
 }
 
-fn fail(line: u64, message: impl Into<String>) -> RowError {
+impl RowError {
+    /// The one-line reason the command prints: file, line, what is wrong, nothing imported.
+    pub fn refuse(self, file: &Path) -> anyhow::Error {
+        let at = if self.line > 0 { format!(" {} 行目:", self.line) } else { String::new() };
+        anyhow::anyhow!("{}:{at} {}（何も取り込んでいません）", file.display(), self.message)
+    }
+}
+
+/// A [`RowError`] at `line`.
+pub fn fail(line: u64, message: impl Into<String>) -> RowError {
     RowError { line, message: message.into() }
 }
 
 /// UTF-8 (a BOM is dropped) when the bytes are valid UTF-8, otherwise Shift_JIS; anything
-/// that is neither is refused rather than imported as mojibake.
-pub fn decode(bytes: &[u8]) -> Result<String, RowError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.to_owned());
+/// that is neither is refused rather than imported as mojibake. Takes the bytes so valid
+/// UTF-8 is not copied (the national files run to hundreds of thousands of rows).
+pub fn decode(bytes: Vec<u8>) -> Result<String, RowError> {
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..'\u{feff}'.len_utf8());
+            }
+            Ok(text)
+        }
+        Err(e) => {
+            let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(e.as_bytes());
+            if had_errors {
+                return Err(fail(0, "UTF-8 でも Shift_JIS でもありません"));
+            }
+            Ok(text.into_owned())
+        }
     }
-    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
-    if had_errors {
-        return Err(fail(0, "neither UTF-8 nor Shift_JIS"));
+}
+
+/// A cell as numbers and flags are read: NFKC (full-width digits, signs and letters become
+/// ASCII, as Excel users type them) and trimmed.
+pub fn nfkc(value: &str) -> String {
+    value.trim().nfkc().collect::<String>().trim().to_owned()
+}
+
+/// A header cell as columns are looked up: BOM, spaces and full-width forms do not matter.
+pub fn header_name(h: &str) -> String {
+    nfkc(h.trim_start_matches('\u{feff}'))
+}
+
+/// A number cell (`1,200` and full-width digits allowed); `column` names it in the error.
+pub fn number(column: &str, value: &str, line: u64) -> Result<f64, RowError> {
+    nfkc(value)
+        .replace(',', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| fail(line, format!("{column}: 「{value}」は数値ではありません")))
+}
+
+/// (lon, lat) from the 緯度 and 経度 cells: both blank is `None`; one of them, a
+/// non-number or a value out of range is an error naming the column.
+pub fn position(lat: (&str, &str), lon: (&str, &str), line: u64) -> Result<Option<(f64, f64)>, RowError> {
+    let ((lat_col, lat_v), (lon_col, lon_v)) = (lat, lon);
+    match (lat_v.trim().is_empty(), lon_v.trim().is_empty()) {
+        (true, true) => return Ok(None),
+        (false, true) => {
+            return Err(fail(line, format!("{lon_col}: 空欄です（{lat_col} だけでは位置が決まりません）")));
+        }
+        (true, false) => {
+            return Err(fail(line, format!("{lat_col}: 空欄です（{lon_col} だけでは位置が決まりません）")));
+        }
+        (false, false) => {}
     }
-    Ok(text.into_owned())
+    let (y, x) = (number(lat_col, lat_v, line)?, number(lon_col, lon_v, line)?);
+    let swapped =
+        if (-90.0..=90.0).contains(&x) { "（緯度と経度が入れ替わっていませんか）" } else { "" };
+    if !(-90.0..=90.0).contains(&y) {
+        return Err(fail(line, format!("{lat_col}: {y} は -90〜90 の範囲外です{swapped}")));
+    }
+    if !(-180.0..=180.0).contains(&x) {
+        return Err(fail(line, format!("{lon_col}: {x} は -180〜180 の範囲外です")));
+    }
+    Ok(Some((x, y)))
 }
 
 /// Which columns hold what; found by header name so column order and extra columns do not matter.
 struct Layout {
+    headers: Vec<String>,
     name: usize,
     gsi_id: usize,
-    lat: usize,
-    lon: usize,
+    lat: Option<usize>,
+    lon: Option<usize>,
     address: Option<usize>,
     accepts: Option<usize>,
     capacity: Option<usize>,
@@ -54,11 +122,12 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(headers: &csv::StringRecord) -> Result<Self, RowError> {
-        let names: Vec<&str> = headers.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
-        let find = |candidates: &[&str]| names.iter().position(|n| candidates.contains(n));
+    fn of(headers: &csv::StringRecord, need_coordinates: bool) -> Result<Self, RowError> {
+        let names: Vec<String> = headers.iter().map(header_name).collect();
+        let find = |candidates: &[&str]| names.iter().position(|n| candidates.contains(&n.as_str()));
         let need = |candidates: &[&str]| {
-            find(candidates).ok_or_else(|| fail(1, format!("header: no column {}", candidates.join(" / "))))
+            find(candidates)
+                .ok_or_else(|| fail(1, format!("見出し行: 列「{}」がありません", candidates.join("」または「"))))
         };
         let hazards: Vec<(Hazard, usize)> = Hazard::ALL
             .iter()
@@ -66,42 +135,63 @@ impl Layout {
             .filter_map(|(h, col)| find(&[col, &format!("災害種別_{col}")]).map(|i| (*h, i)))
             .collect();
         let accepts = find(&["受入対象者"]);
-        if hazards.is_empty() && accepts.is_none() {
+        let capacity = find(&["想定収容人数"]);
+        if hazards.is_empty() && accepts.is_none() && capacity.is_none() {
             return Err(fail(
                 1,
-                "header: neither hazard columns (洪水, 地震, …) nor 受入対象者: not a national shelter layout",
+                "見出し行: 災害種別の列（洪水、地震…）も「受入対象者」も「想定収容人数」もありません（国の避難場所・避難所データの形式ではありません）",
             ));
+        }
+        let (lat, lon) = (find(&["緯度"]), find(&["経度"]));
+        if need_coordinates {
+            need(&["緯度"])?;
+            need(&["経度"])?;
         }
         Ok(Layout {
             name: need(&["施設・場所名", "名称"])?,
             gsi_id: need(&["共通ID", "ID"])?,
-            lat: need(&["緯度"])?,
-            lon: need(&["経度"])?,
+            lat,
+            lon,
             address: find(&["住所", "所在地_連結表記", "所在地"]),
             accepts,
-            capacity: find(&["想定収容人数"]),
+            capacity,
             hazards,
+            headers: names,
         })
+    }
+
+    fn column(&self, i: usize) -> &str {
+        self.headers.get(i).map_or("", String::as_str)
+    }
+
+    /// A hazard layout is the emergency-site list; the others list designated shelters.
+    fn kind(&self) -> ShelterKind {
+        if self.hazards.is_empty() { ShelterKind::Designated } else { ShelterKind::EmergencySite }
     }
 }
 
 /// `1` (or a circle mark) means designated; blank means not.
 fn flag(value: &str) -> Option<bool> {
-    match value.trim() {
+    match nfkc(value).as_str() {
         "" | "0" => Some(false),
         "1" | "○" | "◯" | "●" | "〇" => Some(true),
         _ => None,
     }
 }
 
-/// An id the API accepts, derived from 共通ID.
-fn id_for(gsi_id: &str) -> String {
+/// An id the API accepts, derived from 共通ID. When the 共通ID has characters an id cannot
+/// hold, or is too long, a short hash of it is appended, so two 共通IDs never collapse into
+/// one record (`12232 001` and `12232_001`).
+pub fn id_for(gsi_id: &str) -> String {
     let clean: String = gsi_id
-        .chars()
+        .nfkc()
         .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
-        .take(60)
         .collect();
-    format!("gsi-{clean}")
+    if clean == gsi_id && clean.len() <= 60 {
+        return format!("gsi-{clean}");
+    }
+    let hash = hex::encode(&Sha256::digest(gsi_id.as_bytes())[..4]);
+    format!("gsi-{}-{hash}", clean.chars().take(50).collect::<String>())
 }
 
 /// The 1-based line each record starts on, counted from the text itself (csv's own count
@@ -136,81 +226,189 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// Turns the file into shelter Features, each with the line its record starts on. `existing`
-/// maps 共通ID to the id of a shelter already stored with it, so that row updates that shelter.
-/// The first bad row refuses the whole file.
-pub fn parse(text: &str, existing: &HashMap<String, String>) -> Result<Vec<(u64, Value)>, RowError> {
-    let progress = super::progress::reading(text.len());
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| fail(1, format!("header: {e}")))?.clone();
-    let layout = Layout::of(&headers)?;
+/// A CSV file's records, each with the line it starts on, read one at a time into one
+/// buffer (the national files run to hundreds of thousands of rows); blank rows are skipped.
+pub struct Records<'a> {
+    text: &'a str,
+    reader: csv::Reader<&'a [u8]>,
+    lines: Lines<'a>,
+    record: csv::StringRecord,
+    progress: indicatif::ProgressBar,
+}
+
+impl<'a> Records<'a> {
+    /// The reader and the header row.
+    pub fn new(text: &'a str) -> Result<(Self, csv::StringRecord), RowError> {
+        if text.trim().is_empty() {
+            return Err(fail(0, "ファイルが空です"));
+        }
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+        let headers = reader.headers().map_err(|e| fail(1, format!("見出し行: {e}")))?.clone();
+        let progress = super::progress::reading(text.len());
+        let records = Records { text, reader, lines: Lines::new(text), record: csv::StringRecord::new(), progress };
+        Ok((records, headers))
+    }
+
+    /// The next non-blank record and its line; a malformed record is an error at its line.
+    pub fn next_record(&mut self) -> Result<Option<(u64, &csv::StringRecord)>, RowError> {
+        loop {
+            match self.reader.read_record(&mut self.record) {
+                Err(e) => return Err(fail(Lines::new(self.text).of(e.position()), e.to_string())),
+                Ok(false) => {
+                    self.progress.finish_and_clear();
+                    return Ok(None);
+                }
+                Ok(true) => {
+                    self.progress.set_position(self.record.position().map_or(0, csv::Position::byte));
+                    if !self.record.iter().all(|f| f.trim().is_empty()) {
+                        let line = self.lines.of(self.record.position());
+                        return Ok(Some((line, &self.record)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads the file's rows. A row without 緯度・経度 is an error unless `geocode` (its
+/// position is then looked up from 住所 later); the first bad row refuses the whole file.
+pub fn parse(text: &str, geocode: bool) -> Result<Vec<ShelterReport>, RowError> {
+    let (mut records, headers) = Records::new(text)?;
+    let layout = Layout::of(&headers, !geocode)?;
     let mut out = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut lines = Lines::new(text);
-    for record in reader.records() {
-        let record = record.map_err(|e| fail(Lines::new(text).of(e.position()), e.to_string()))?;
-        let line = lines.of(record.position());
-        progress.set_position(record.position().map_or(0, csv::Position::byte));
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
+    while let Some((line, record)) = records.next_record()? {
         let get = |i: usize| record.get(i).unwrap_or("").trim();
-        let column = |i: usize| headers.get(i).unwrap_or("").trim().to_owned();
+        let column = |i: usize| layout.column(i);
         let name = get(layout.name);
         if name.is_empty() {
-            return Err(fail(line, format!("{}: empty", column(layout.name))));
+            return Err(fail(line, format!("{}: 空欄です", column(layout.name))));
         }
         let gsi_id = get(layout.gsi_id);
         if gsi_id.is_empty() {
-            return Err(fail(line, format!("{}: empty (it keys re-imports)", column(layout.gsi_id))));
+            return Err(fail(line, format!("{}: 空欄です（再取り込みの照合に使います）", column(layout.gsi_id))));
         }
         if let Some(first) = seen.insert(gsi_id.to_owned(), line) {
-            return Err(fail(line, format!("{}: {gsi_id} already on line {first}", column(layout.gsi_id))));
+            return Err(fail(line, format!("{}: 「{gsi_id}」は {first} 行目にもあります", column(layout.gsi_id))));
         }
-        let number = |i: usize| {
-            get(i).parse::<f64>().map_err(|_| fail(line, format!("{}: '{}' is not a number", column(i), get(i))))
-        };
-        let (lat, lon) = (number(layout.lat)?, number(layout.lon)?);
+        let cell = |i: Option<usize>| i.map_or("", get);
+        let position = position(
+            (layout.lat.map_or("緯度", column), cell(layout.lat)),
+            (layout.lon.map_or("経度", column), cell(layout.lon)),
+            line,
+        )?;
+        if position.is_none() && !geocode {
+            return Err(fail(line, "緯度・経度がありません（--geocode を付けると住所から位置を求めます）"));
+        }
         let mut hazards = Vec::new();
         for (hazard, i) in &layout.hazards {
             match flag(get(*i)) {
                 Some(true) => hazards.push(*hazard),
                 Some(false) => {}
-                None => return Err(fail(line, format!("{}: expected 1 or blank, got '{}'", column(*i), get(*i)))),
+                None => return Err(fail(line, format!("{}: 1 か空欄のはずが「{}」です", column(*i), get(*i)))),
             }
         }
-        let capacity = match layout.capacity.map(get).filter(|v| !v.is_empty()) {
-            Some(v) => Some(
-                v.replace(',', "")
+        let capacity = match layout.capacity.map(|i| (i, get(i))).filter(|(_, v)| !v.is_empty()) {
+            Some((i, v)) => Some(
+                nfkc(v)
+                    .replace(',', "")
                     .parse::<u32>()
-                    .map_err(|_| fail(line, format!("想定収容人数: '{v}' is not a whole number")))?,
+                    .map_err(|_| fail(line, format!("{}: 「{v}」は人数（整数）ではありません", column(i))))?,
             ),
             None => None,
         };
-        let text_of = |i: Option<usize>| i.map(get).filter(|v| !v.is_empty());
-        let id = existing.get(gsi_id).cloned().unwrap_or_else(|| id_for(gsi_id));
-        let feature = json!({
-            "type": "Feature",
-            "id": id,
-            "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {
-                "name": name,
-                "kind": if layout.hazards.is_empty() { "designated" } else { "emergency_site" },
-                "hazards": hazards,
-                "capacity_people": capacity,
-                "accepts": text_of(layout.accepts),
-                "gsi_id": gsi_id,
-                "address": text_of(layout.address),
-            },
+        let text_of = |i: usize| Some(get(i)).filter(|v| !v.is_empty()).map(str::to_owned);
+        out.push(ShelterReport {
+            line,
+            gsi_id: gsi_id.to_owned(),
+            name: name.to_owned(),
+            kind: layout.kind(),
+            address: layout.address.and_then(text_of),
+            hazards: (!layout.hazards.is_empty()).then_some(hazards),
+            accepts: layout.accepts.map(text_of),
+            capacity_people: layout.capacity.map(|_| capacity),
+            position,
         });
-        if let Err(errors) = parse_feature::<ShelterProps>(&feature) {
-            let e = &errors[0];
-            return Err(fail(line, format!("{}: {}", e.field, e.message)));
-        }
-        out.push((line, feature));
     }
-    progress.finish_and_clear();
     Ok(out)
+}
+
+/// What an import of the national data will write.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// New and changed shelters (unchanged ones are not rewritten).
+    pub items: Vec<Located<ShelterProps>>,
+    /// How many are new.
+    pub new: usize,
+    /// How many stored shelters change.
+    pub updated: usize,
+    /// How many stored shelters the file lists as they are.
+    pub unchanged: usize,
+}
+
+/// The contract's field names, as the national file's columns.
+fn column_of(field: &str) -> &str {
+    match field {
+        "name" => "施設・場所名",
+        "gsi_id" => "共通ID",
+        "address" => "住所",
+        "accepts" => "受入対象者",
+        other => other,
+    }
+}
+
+/// Matches rows to the stored shelters by 共通ID and merges them ([`merge_shelter`]); new
+/// rows get an id from their 共通ID. Every result is validated here, so the write cannot
+/// fail half-way on a bad row. Every row must have a position by now.
+pub fn plan(stored: &[Located<ShelterProps>], reports: Vec<ShelterReport>) -> Result<Plan, RowError> {
+    let by_gsi: HashMap<&str, usize> =
+        stored.iter().enumerate().filter_map(|(i, s)| s.props.gsi_id.as_deref().map(|g| (g, i))).collect();
+    let mut taken: HashMap<String, u64> = stored.iter().map(|s| (s.id.clone(), 0)).collect();
+    let mut plan = Plan::default();
+    for r in reports {
+        let Some((lon, lat)) = r.position else {
+            return Err(fail(r.line, "緯度・経度がありません"));
+        };
+        let item = match by_gsi.get(r.gsi_id.as_str()).map(|&i| &stored[i]) {
+            Some(s) => {
+                let props = merge_shelter(Some(&s.props), &r);
+                if props == s.props && (lon, lat) == (s.lon, s.lat) {
+                    plan.unchanged += 1;
+                    continue;
+                }
+                plan.updated += 1;
+                Located { id: s.id.clone(), lon, lat, props }
+            }
+            None => {
+                let id = id_for(&r.gsi_id);
+                match taken.get(&id) {
+                    Some(0) => {
+                        return Err(fail(
+                            r.line,
+                            format!("共通ID: 「{}」のID {id} は別の避難所が使っています", r.gsi_id),
+                        ));
+                    }
+                    Some(first) => {
+                        return Err(fail(
+                            r.line,
+                            format!("共通ID: 「{}」のID {id} が {first} 行目の共通IDと同じになります", r.gsi_id),
+                        ));
+                    }
+                    None => {}
+                }
+                taken.insert(id.clone(), r.line);
+                plan.new += 1;
+                Located { id, lon, lat, props: merge_shelter(None, &r) }
+            }
+        };
+        let mut check = Checker::default();
+        item.props.validate(&mut check);
+        if let Some(e) = check.errors.first() {
+            return Err(fail(r.line, format!("{}: {}", column_of(&e.field), e.message)));
+        }
+        plan.items.push(item);
+    }
+    Ok(plan)
 }
 
 #[cfg(test)]
@@ -223,39 +421,94 @@ mod tests {
 
     #[test]
     fn hazard_flags_become_the_vocabulary_and_quoted_newlines_stay_in_one_record() {
-        let rows = parse(EMERGENCY, &HashMap::new()).unwrap();
+        let rows = parse(EMERGENCY, false).unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].0, 2);
-        assert_eq!(rows[1].0, 4, "the quoted newline makes record 2 start on line 4");
-        let crlf = parse(&EMERGENCY.replace('\n', "\r\n"), &HashMap::new()).unwrap();
-        assert_eq!((crlf[0].0, crlf[1].0), (2, 4), "CRLF line ends count the same");
-        let p = &rows[0].1["properties"];
-        assert_eq!(p["hazards"], json!(["flood", "earthquake", "fire", "inland_flood"]));
-        assert_eq!(p["kind"], "emergency_site");
-        assert_eq!(rows[0].1["id"], "gsi-122320001");
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[1].line, 4, "the quoted newline makes record 2 start on line 4");
+        let crlf = parse(&EMERGENCY.replace('\n', "\r\n"), false).unwrap();
+        assert_eq!((crlf[0].line, crlf[1].line), (2, 4), "CRLF line ends count the same");
+        assert_eq!(rows[0].hazards, Some(vec![Hazard::Flood, Hazard::Earthquake, Hazard::Fire, Hazard::InlandFlood]));
+        assert_eq!(rows[0].kind, ShelterKind::EmergencySite);
+        assert_eq!((rows[0].accepts.clone(), rows[0].capacity_people), (None, None), "no such columns");
+        let plan = plan(&[], rows).unwrap();
+        assert_eq!(plan.items[0].id, "gsi-122320001");
     }
 
     #[test]
-    fn stored_shelters_are_matched_by_gsi_id() {
-        let existing = HashMap::from([("122320002".to_owned(), "sh-001".to_owned())]);
-        let rows = parse(EMERGENCY, &existing).unwrap();
-        assert_eq!(rows[1].1["id"], "sh-001");
+    fn full_width_digits_in_flags_and_coordinates_are_read() {
+        let text = EMERGENCY.replace("1,,,1,,1,1,,1,35.7916", "１,,,1,,1,1,,1,３５.７９１６");
+        let rows = parse(&text, false).unwrap();
+        assert_eq!(rows[0].hazards.as_ref().unwrap()[0], Hazard::Flood);
+        assert_eq!(rows[0].position, Some((140.0563, 35.7916)));
+    }
+
+    #[test]
+    fn stored_shelters_are_matched_by_gsi_id_and_unchanged_ones_are_not_rewritten() {
+        let first = plan(&[], parse(EMERGENCY, false).unwrap()).unwrap();
+        let mut stored = first.items;
+        stored[1].id = "sh-001".into();
+        let again = plan(&stored, parse(EMERGENCY, false).unwrap()).unwrap();
+        assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 2));
+        assert!(again.items.is_empty());
+        let renamed = plan(&stored, parse(&EMERGENCY.replace("白井第一小学校", "白井第一小"), false).unwrap()).unwrap();
+        assert_eq!((renamed.updated, renamed.items[0].id.as_str()), (1, "sh-001"));
     }
 
     #[test]
     fn bad_rows_name_their_line_and_column() {
         let bad = EMERGENCY.replace("35.7950", "北緯35度");
-        assert_eq!(parse(&bad, &HashMap::new()).unwrap_err(), fail(4, "緯度: '北緯35度' is not a number"));
+        assert_eq!(parse(&bad, false).unwrap_err(), fail(4, "緯度: 「北緯35度」は数値ではありません"));
         let flag = EMERGENCY.replace(",1,,,1,,1,1,,1,", ",x,,,1,,1,1,,1,");
-        assert_eq!(parse(&flag, &HashMap::new()).unwrap_err().message, "洪水: expected 1 or blank, got 'x'");
-        assert_eq!(parse("a,b\n1,2\n", &HashMap::new()).unwrap_err().line, 1);
+        assert_eq!(parse(&flag, false).unwrap_err().message, "洪水: 1 か空欄のはずが「x」です");
+        assert_eq!(parse("a,b\n1,2\n", false).unwrap_err().line, 1);
+        assert_eq!(parse("\r\n", false).unwrap_err(), fail(0, "ファイルが空です"));
+        let twice = EMERGENCY.replace("122320002", "122320001");
+        assert_eq!(parse(&twice, false).unwrap_err(), fail(4, "共通ID: 「122320001」は 2 行目にもあります"));
+        let swapped = EMERGENCY.replace("35.7950,140.0600", "140.0600,35.7950");
+        assert!(parse(&swapped, false).unwrap_err().message.contains("入れ替わって"));
+    }
+
+    #[test]
+    fn a_row_without_coordinates_is_refused_unless_geocoding() {
+        let none = EMERGENCY.replace("35.7950,140.0600", ",");
+        assert_eq!(
+            parse(&none, false).unwrap_err(),
+            fail(4, "緯度・経度がありません（--geocode を付けると住所から位置を求めます）")
+        );
+        assert_eq!(parse(&none, true).unwrap()[1].position, None);
+        let half = EMERGENCY.replace("35.7950,140.0600", "35.7950,");
+        assert_eq!(parse(&half, true).unwrap_err().line, 4, "one of the two is an error even when geocoding");
+    }
+
+    #[test]
+    fn distinct_gsi_ids_never_share_a_record_id() {
+        let (a, b) = (id_for("12232 001"), id_for("12232_001"));
+        assert_ne!(a, b);
+        assert_eq!(b, "gsi-12232_001", "a clean ID is kept as it is");
+        assert!(a.starts_with("gsi-12232_001-"));
+        assert_eq!(a, id_for("12232 001"), "stable");
+        assert_ne!(id_for("白井１"), id_for("白井２"));
+        for id in [a, id_for("白井１"), id_for(&"x".repeat(100))] {
+            crate::domain::validate_id(&id).unwrap();
+        }
     }
 
     #[test]
     fn shift_jis_and_bom_decode() {
         let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("施設・場所名,白井市役所");
-        assert_eq!(decode(&sjis).unwrap(), "施設・場所名,白井市役所");
-        assert_eq!(decode("\u{feff}共通ID".as_bytes()).unwrap(), "共通ID");
-        assert!(decode(&[0xff, 0xff, 0xff]).is_err());
+        assert_eq!(decode(sjis.into_owned()).unwrap(), "施設・場所名,白井市役所");
+        assert_eq!(decode("\u{feff}共通ID".as_bytes().to_vec()).unwrap(), "共通ID");
+        assert!(decode(vec![0xff, 0xff, 0xff]).is_err());
+        let utf16: Vec<u8> =
+            [0xfeff_u16].into_iter().chain("共通ID".encode_utf16()).flat_map(u16::to_le_bytes).collect();
+        assert_eq!(decode(utf16).unwrap(), "共通ID", "UTF-16 with a BOM (Excel's Unicode text)");
+    }
+
+    #[test]
+    fn the_digital_agency_designated_layout_lists_designated_shelters_with_capacity() {
+        let text = "ID,名称,所在地_連結表記,緯度,経度,想定収容人数\n122320001,白井第一小学校,千葉県白井市白井1,35.795,140.06,\"1,200\"\n";
+        let rows = parse(text, false).unwrap();
+        assert_eq!((rows[0].kind, rows[0].capacity_people), (ShelterKind::Designated, Some(Some(1200))));
+        assert_eq!((rows[0].hazards.clone(), rows[0].accepts.clone()), (None, None), "neither column: kept on update");
     }
 }

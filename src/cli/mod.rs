@@ -44,18 +44,18 @@ pub enum Command {
         kind: Kind,
         /// File or http(s) URL: GeoJSON (CSV for gsi-shelters and children-csv).
         file: PathBuf,
-        /// children-csv: the reporting division (健康課, 保育課, 教育支援課, 危機管理課, …).
-        #[arg(long, default_value = "障害福祉課")]
-        source: String,
-        /// children-csv: print the merge report without writing anything.
+        /// children-csv: the reporting division (健康課, 保育課, 教育支援課, 危機管理課, …; default 障害福祉課).
+        #[arg(long)]
+        source: Option<String>,
+        /// children-csv, gsi-shelters: print the report without writing anything.
         #[arg(long)]
         dry_run: bool,
-        /// children-csv: look up coordinates for rows that have an address but none.
+        /// children-csv, gsi-shelters: look up coordinates for rows that have an address but none.
         #[arg(long)]
         geocode: bool,
-        /// children-csv: the address search endpoint (GSI's by default).
-        #[arg(long, default_value = geocode::GSI_ADDRESS_SEARCH)]
-        geocoder_url: String,
+        /// With --geocode: the address search endpoint (default: GSI's address search).
+        #[arg(long)]
+        geocoder_url: Option<String>,
     },
     /// Write everything of one kind to standard output.
     Export {
@@ -141,11 +141,10 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => serve::run(&cli.db, args).await,
-            Command::Import { kind: Kind::ChildrenCsv, file, source, dry_run, geocode, geocoder_url } => {
-                let geocoder = if geocode { Some(geocode::GsiAddressSearch::new(&geocoder_url)?) } else { None };
-                children_csv::run(&cli.db, &file, &source, dry_run, geocoder.as_ref()).await
+            Command::Import { kind, file, source, dry_run, geocode, geocoder_url } => {
+                let options = import::Options { source, dry_run, geocode, geocoder_url };
+                import::run(&cli.db, kind, &file, options).await
             }
-            Command::Import { kind, file, .. } => import::run(&cli.db, kind, &file).await,
             Command::Export { kind, format } => export::run(&cli.db, kind, format).await,
             Command::Audit { district } => audit::run(&cli.db, district.as_deref()).await,
             Command::Scenario { action } => scenario::run(&cli.db, action).await,
