@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use time::Date;
 use utoipa::ToSchema;
 
-use super::{Checker, Hazard, Located, OutletType, Resource};
+use super::{Checker, Hazard, Located, MAX_HOURS, OutletType, Resource};
 
 /// A child at home.
 pub type Child = Located<ChildProps>;
@@ -209,7 +209,8 @@ impl ChildProps {
 
     /// Sum of `rated_w` of life-critical devices: what a point must deliver at once.
     pub fn critical_load_w(&self) -> f64 {
-        self.life_critical().map(|d| d.rated_w).sum()
+        // A fold from +0.0: an empty `sum()` of floats is -0.0, which prints as "-0".
+        self.life_critical().fold(0.0, |load, d| load + d.rated_w)
     }
 
     /// Hours until the first life-critical device runs flat; `None` when none is life-critical.
@@ -225,26 +226,20 @@ impl Resource for ChildProps {
     fn validate(&self, check: &mut Checker) {
         check.name("name", &self.name);
         for (i, d) in self.devices.iter().enumerate() {
-            check.positive(&format!("devices[{i}].rated_w"), d.rated_w);
+            check.watts(&format!("devices[{i}].rated_w"), d.rated_w);
             if let Some(w) = d.draw_w {
-                check.positive(&format!("devices[{i}].draw_w"), w);
+                check.watts(&format!("devices[{i}].draw_w"), w);
             }
-            check.non_negative(&format!("devices[{i}].battery_h"), d.battery_h);
-            check.text(&format!("devices[{i}].model"), d.model.as_deref());
-            check.text(&format!("devices[{i}].manual_alternative"), d.manual_alternative.as_deref());
+            check.duration(&format!("devices[{i}].battery_h"), Some(d.battery_h), MAX_HOURS);
         }
         for (i, c) in self.contacts.iter().enumerate() {
             check.name(&format!("contacts[{i}].name"), &c.name);
-            check.text(&format!("contacts[{i}].phone"), c.phone.as_deref());
         }
-        for (field, value) in [
-            ("name_kana", &self.name_kana),
-            ("address", &self.address),
-            ("district", &self.district),
-            ("mobility", &self.mobility),
-        ] {
-            check.text(field, value.as_deref());
+        if let Some(h) = &self.hospital {
+            check.name("hospital.name", &h.name);
         }
+        check.unique("home_hazards", &self.home_hazards);
+        check.text_limits(self);
     }
 
     fn derived(&self) -> Map<String, Value> {
@@ -307,6 +302,28 @@ pub(crate) mod tests {
         pump.life_critical = false;
         let c = child_with(vec![pump]);
         assert_eq!(c.critical_load_w(), 0.0);
+        assert!(c.critical_load_w().is_sign_positive(), "-0.0 would print as -0");
         assert_eq!(c.autonomy_h(), None);
+    }
+
+    #[test]
+    fn nested_text_and_names_are_bounded_and_home_hazards_unique() {
+        let feature = |props: Value| json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [140.05, 35.79]}, "properties": props});
+        let fields = |props: Value| -> Vec<String> {
+            crate::domain::parse_feature::<ChildProps>(&feature(props))
+                .map(|_| Vec::new())
+                .unwrap_or_else(|e| e.into_iter().map(|e| e.field).collect())
+        };
+        let long = "あ".repeat(2001);
+        assert_eq!(
+            fields(json!({"name": "テスト（架空）", "contacts": [{"name": "母", "relation": long}],
+                          "hospital": {"name": "病".repeat(201)}, "sources": ["健康課", "課".repeat(2001)]})),
+            ["properties.contacts[0].relation", "properties.hospital.name", "properties.sources[1]"]
+        );
+        assert_eq!(
+            fields(json!({"name": "テスト（架空）", "home_hazards": ["flood", "earthquake", "flood"]})),
+            ["properties.home_hazards[2]"]
+        );
+        assert_eq!(fields(json!({"name": "テスト（架空）", "hospital": {"name": " "}})), ["properties.hospital.name"]);
     }
 }

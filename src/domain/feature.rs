@@ -123,22 +123,7 @@ pub fn parse_feature<P: Resource>(value: &Value) -> Result<Parsed<P>, Vec<FieldE
     };
     let position = parse_point(obj.get("geometry"), &mut check);
     let props = match obj.get("properties") {
-        Some(p @ Value::Object(_)) => match serde_path_to_error::deserialize::<_, P>(p) {
-            Ok(props) => {
-                let mut inner = Checker::default();
-                props.validate(&mut inner);
-                for e in inner.errors {
-                    check.fail(format!("properties.{}", e.field), e.message);
-                }
-                Some(props)
-            }
-            Err(e) => {
-                let path = e.path().to_string();
-                let field = if path == "." { "properties".to_owned() } else { format!("properties.{path}") };
-                check.fail(field, e.inner().to_string());
-                None
-            }
-        },
+        Some(given @ Value::Object(_)) => parse_properties::<P>(given, &mut check),
         _ => {
             check.fail("properties", "must be an object");
             None
@@ -148,6 +133,80 @@ pub fn parse_feature<P: Resource>(value: &Value) -> Result<Parsed<P>, Vec<FieldE
         (Ok(()), Some((lon, lat)), Some(props)) => Ok((id, lon, lat, props)),
         (Err(errors), _, _) => Err(errors),
         _ => Err(vec![FieldError::new("", "invalid Feature")]),
+    }
+}
+
+/// Typed properties from a JSON object, every problem recorded under `properties.…`.
+///
+/// An explicit `null` counts as "not given", so the contract's defaults apply (GIS exports
+/// write nulls for empty attributes); a required field that is null is reported missing.
+fn parse_properties<P: Resource>(given: &Value, check: &mut Checker) -> Option<P> {
+    match given {
+        Value::Object(map) if map.values().any(Value::is_null) => {
+            let present: Map<String, Value> =
+                map.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+            parse_present::<P>(&Value::Object(present), check)
+        }
+        _ => parse_present::<P>(given, check),
+    }
+}
+
+fn parse_present<P: Resource>(given: &Value, check: &mut Checker) -> Option<P> {
+    match serde_path_to_error::deserialize::<_, P>(given) {
+        Ok(props) => {
+            if let Ok(stored) = serde_json::to_value(&props) {
+                let mut path = String::from("properties");
+                objects_where_expected(given, &stored, &mut path, check);
+            }
+            let mut inner = Checker::default();
+            props.validate(&mut inner);
+            for e in inner.errors {
+                check.fail(format!("properties.{}", e.field), e.message);
+            }
+            Some(props)
+        }
+        Err(e) => {
+            let message = e.inner().to_string();
+            let mut field = match e.path().to_string() {
+                p if p == "." => "properties".to_owned(),
+                p => format!("properties.{p}"),
+            };
+            // serde reports a missing field at its parent; name the field itself.
+            if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
+                field = format!("{field}.{missing}");
+            }
+            check.fail(field, message);
+            None
+        }
+    }
+}
+
+/// serde's derive also fills a struct from a JSON array (`[["usb", 2, 10]]` as an outlet);
+/// the contract's fields are objects, so wherever the typed value is an object the input
+/// must have been one too.
+fn objects_where_expected(given: &Value, stored: &Value, path: &mut String, check: &mut Checker) {
+    match (given, stored) {
+        (Value::Object(g), Value::Object(s)) => {
+            for (key, s_value) in s {
+                if let Some(g_value) = g.get(key) {
+                    let len = path.len();
+                    path.push('.');
+                    path.push_str(key);
+                    objects_where_expected(g_value, s_value, path, check);
+                    path.truncate(len);
+                }
+            }
+        }
+        (Value::Array(g), Value::Array(s)) => {
+            for (i, (g_value, s_value)) in g.iter().zip(s).enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                objects_where_expected(g_value, s_value, path, check);
+                path.truncate(len);
+            }
+        }
+        (_, Value::Object(_)) => check.fail(path.clone(), "must be an object"),
+        _ => {}
     }
 }
 
@@ -162,11 +221,12 @@ fn parse_point(geometry: Option<&Value>, check: &mut Checker) -> Option<(f64, f6
     }
     let coords = geom.get("coordinates").and_then(Value::as_array);
     let pair = coords.and_then(|c| match c.as_slice() {
-        [lon, lat] | [lon, lat, _] => Some((lon.as_f64()?, lat.as_f64()?)),
+        [lon, lat] => Some((lon.as_f64()?, lat.as_f64()?)),
+        [lon, lat, height] => height.as_f64().and(Some((lon.as_f64()?, lat.as_f64()?))),
         _ => None,
     });
     let Some((lon, lat)) = pair else {
-        check.fail("geometry.coordinates", "must be [lon, lat] numbers");
+        check.fail("geometry.coordinates", "must be [lon, lat] or [lon, lat, height] numbers");
         return None;
     };
     match validate_lon_lat(lon, lat) {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::ToSchema;
 
-use super::{Checker, Contact, FieldError, MAX_TEXT_CHARS};
+use super::{Checker, Contact, FieldError};
 
 /// How the family plans to travel; decides which travel time counts against the battery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -145,12 +145,8 @@ impl PlanInput {
         }
         for (i, s) in self.supporters.iter().enumerate() {
             check.name(&format!("supporters[{i}].name"), &s.name);
-            check.text(&format!("supporters[{i}].phone"), s.phone.as_deref());
-            check.text(&format!("supporters[{i}].relation"), s.relation.as_deref());
         }
-        if self.route_notes.as_deref().is_some_and(|n| n.chars().count() > MAX_TEXT_CHARS) {
-            check.fail("route_notes", format!("must be at most {MAX_TEXT_CHARS} characters"));
-        }
+        check.text_limits(self);
         check.finish()
     }
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
-use super::{Checker, Located, Resource};
+use super::{Checker, Located, MAX_HOURS, MAX_OUTLETS, Resource};
 
 /// A power point at its place.
 pub type PowerPoint = Located<PowerPointProps>;
@@ -60,9 +60,11 @@ pub struct Outlet {
     /// Plug type.
     #[serde(rename = "type")]
     pub kind: OutletType,
-    /// How many such outlets (≥ 1); each runs one device.
+    /// How many such outlets (1–1000); each runs one device.
+    #[schema(minimum = 1, maximum = 1000)]
     pub count: u32,
     /// Most one outlet delivers, watts.
+    #[schema(exclusive_minimum = 0)]
     pub max_w: f64,
 }
 
@@ -76,6 +78,7 @@ pub struct PowerPointProps {
     /// Outlet groups (at least one).
     pub outlets: Vec<Outlet>,
     /// What the point delivers in total, watts.
+    #[schema(exclusive_minimum = 0)]
     pub capacity_w: f64,
     /// AC output is a pure sine wave (medical devices want it).
     #[serde(default)]
@@ -143,23 +146,15 @@ impl Resource for PowerPointProps {
             check.fail("outlets", "must list at least one outlet");
         }
         for (i, o) in self.outlets.iter().enumerate() {
-            if o.count < 1 {
-                check.fail(format!("outlets[{i}].count"), "must be 1 or more");
+            if !(1..=MAX_OUTLETS).contains(&o.count) {
+                check.fail(format!("outlets[{i}].count"), format!("must be from 1 to {MAX_OUTLETS}"));
             }
-            check.positive(&format!("outlets[{i}].max_w"), o.max_w);
+            check.watts(&format!("outlets[{i}].max_w"), o.max_w);
         }
-        check.positive("capacity_w", self.capacity_w);
-        check.opt_non_negative("fuel_h", self.fuel_h);
-        check.opt_non_negative("session_limit_min", self.session_limit_min);
-        for (field, value) in [
-            ("address", &self.address),
-            ("district", &self.district),
-            ("hours", &self.hours),
-            ("contact", &self.contact),
-            ("notes", &self.notes),
-        ] {
-            check.text(field, value.as_deref());
-        }
+        check.watts("capacity_w", self.capacity_w);
+        check.duration("fuel_h", self.fuel_h, MAX_HOURS);
+        check.duration("session_limit_min", self.session_limit_min, MAX_HOURS * 60.0);
+        check.text_limits(self);
     }
 }
 
@@ -229,5 +224,61 @@ pub(crate) mod tests {
         assert_eq!(parse_feature::<PowerPointProps>(&f).unwrap_err()[0].field, "id");
         f["id"] = json!("x".repeat(65));
         assert!(parse_feature::<PowerPointProps>(&f).is_err());
+    }
+
+    fn fields_of(f: &serde_json::Value) -> Vec<String> {
+        parse_feature::<PowerPointProps>(f)
+            .map(|_| Vec::new())
+            .unwrap_or_else(|e| e.into_iter().map(|e| e.field).collect())
+    }
+
+    #[test]
+    fn null_means_not_given_and_a_missing_field_is_named() {
+        let mut f = feature_json();
+        f["properties"]["status"] = json!(null);
+        f["properties"]["pure_sine"] = json!(null);
+        let (_, _, _, p) = parse_feature::<PowerPointProps>(&f).unwrap();
+        assert_eq!((p.status, p.pure_sine), (Status::Unknown, false));
+        f["properties"]["name"] = json!(null);
+        assert_eq!(fields_of(&f), ["properties.name"]);
+        f["properties"].as_object_mut().unwrap().remove("name");
+        assert_eq!(fields_of(&f), ["properties.name"]);
+    }
+
+    #[test]
+    fn an_array_is_not_accepted_where_an_object_belongs() {
+        let mut f = feature_json();
+        f["properties"]["outlets"] = json!([["usb", 2, 10]]);
+        assert_eq!(fields_of(&f), ["properties.outlets[0]"]);
+    }
+
+    #[test]
+    fn counts_and_watts_have_upper_bounds() {
+        let mut f = feature_json();
+        f["properties"]["outlets"][0]["count"] = json!(1001);
+        f["properties"]["capacity_w"] = json!(1e308);
+        assert_eq!(fields_of(&f), ["properties.outlets[0].count", "properties.capacity_w"]);
+        f["properties"]["outlets"][0]["count"] = json!(1000);
+        f["properties"]["capacity_w"] = json!(10_000_000.0);
+        assert!(fields_of(&f).is_empty());
+    }
+
+    #[test]
+    fn every_text_field_is_bounded() {
+        let mut f = feature_json();
+        f["properties"]["notes"] = json!("x".repeat(2000));
+        assert!(fields_of(&f).is_empty());
+        f["properties"]["notes"] = json!("x".repeat(2001));
+        f["properties"]["hours"] = json!("9時".repeat(1001));
+        assert_eq!(fields_of(&f), ["properties.hours", "properties.notes"]);
+    }
+
+    #[test]
+    fn a_height_must_be_a_number_too() {
+        let mut f = feature_json();
+        f["geometry"]["coordinates"] = json!([140.05, 35.79, 12.5]);
+        assert!(fields_of(&f).is_empty());
+        f["geometry"]["coordinates"] = json!([140.05, 35.79, "x"]);
+        assert_eq!(fields_of(&f), ["geometry.coordinates"]);
     }
 }

@@ -112,25 +112,13 @@ impl Resource for ShelterProps {
 
     fn validate(&self, check: &mut Checker) {
         check.name("name", &self.name);
-        for (i, hazard) in self.hazards.iter().enumerate() {
-            if self.hazards[..i].contains(hazard) {
-                check.fail(format!("hazards[{i}]"), "listed twice");
-            }
-        }
+        check.unique("hazards", &self.hazards);
         for (i, id) in self.power_point_ids.iter().enumerate() {
             if let Err(m) = super::validate_id(id) {
                 check.fail(format!("power_point_ids[{i}]"), m);
             }
         }
-        for (field, value) in [
-            ("accepts", &self.accepts),
-            ("gsi_id", &self.gsi_id),
-            ("address", &self.address),
-            ("district", &self.district),
-            ("contact", &self.contact),
-        ] {
-            check.text(field, value.as_deref());
-        }
+        check.text_limits(self);
     }
 }
 
