@@ -13,7 +13,7 @@ use crate::domain::compat::PowerNeed;
 use crate::domain::plan::walks;
 use crate::domain::{ChildProps, OutletType};
 use crate::planning::nearest::{
-    Found, ShelterFilter, nearest_power, nearest_power_for_child, nearest_shelters, reachable_within_battery,
+    Found, ShelterFilter, nearest_power, nearest_power_for_child_from, nearest_shelters, reachable_within_battery,
 };
 
 pub(super) fn router() -> Router<AppState> {
@@ -94,15 +94,19 @@ async fn for_child(
     let k = params.int_in("k", 1, 100, 5)?;
     let include_charge_only = params.flag("include_charge_only")?;
     let max_distance_m = params.f64_min("max_distance_m", 0.0)?;
+    let given = origin_override(&params)?;
     let child = state.catalog.get::<ChildProps>(&id).ok_or_else(|| Error::NotFound(format!("no child {id}")))?;
+    let (lat, lon) = given.unwrap_or((child.lat, child.lon));
     state.store.log_access(&[caller.log_entry("nearest_power", &id)]).await?;
-    let found = nearest_power_for_child(&state.catalog, &child, k, max_distance_m, include_charge_only);
+    let found =
+        nearest_power_for_child_from(&state.catalog, &child, (lat, lon), k, max_distance_m, include_charge_only);
     // Walking if the plan says so; otherwise, and with no plan, driving (the contract).
     let plan = state.store.plan(&id).await?;
     let walking = walks(plan.and_then(|p| p.body.transport));
     let travel = state.config.travel;
     let asked = json!({"child_id": id, "k": k, "include_charge_only": include_charge_only,
-                       "max_distance_m": max_distance_m, "lat": child.lat, "lon": child.lon,
+                       "max_distance_m": max_distance_m, "lat": lat, "lon": lon,
+                       "origin": if given.is_some() { "query" } else { "home" },
                        "critical_load_w": child.props.critical_load_w(), "autonomy_h": child.props.autonomy_h(),
                        "travel_mode": if walking { "walk" } else { "drive" }});
     let extra = |f: &Found<_>| {
@@ -111,6 +115,15 @@ async fn for_child(
         m
     };
     Ok(Json(answer(&state, &found, extra, as_map(asked))))
+}
+
+/// The optional `lat`/`lon` of a child query: a family away from home searches from where it
+/// is; both or neither, validated like every other origin.
+fn origin_override(params: &Params) -> Result<Option<(f64, f64)>> {
+    if params.str("lat").is_none() && params.str("lon").is_none() {
+        return Ok(None);
+    }
+    params.lat_lon().map(Some)
 }
 
 fn as_map(v: Value) -> Map<String, Value> {

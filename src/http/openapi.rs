@@ -165,6 +165,8 @@ fn operations() -> Vec<Op> {
             q("k", Integer, "1–100, default 5"),
             q("include_charge_only", Boolean, "also charge-only points"),
             q("max_distance_m", Number, "geodesic metres"),
+            q("lat", Number, "origin instead of the child's home (with lon)"),
+            q("lon", Number, "origin instead of the child's home (with lat)"),
         ],
         body: None,
         ok: ("200", "PowerPointCollection"),

@@ -5,8 +5,8 @@
 use html_escape::encode_text as esc;
 
 use super::AppState;
-use crate::domain::plan::{Plan, PlanStatus, Transport, walks};
-use crate::domain::travel::round1;
+use crate::domain::plan::{Plan, PlanBody, PlanStatus, Transport, walks};
+use crate::domain::travel::{round1, within_battery};
 use crate::domain::{ChildProps, Located, PowerPointProps, ShelterProps};
 use crate::spatial::{Entry, geodesy::geodesic_inverse};
 
@@ -16,8 +16,16 @@ pub fn compass_ja(bearing_deg: f64) -> &'static str {
     NAMES[(((bearing_deg.rem_euclid(360.0) + 22.5) / 45.0) as usize) % 8]
 }
 
+/// One destination the plan names. `place` is `None` when the id is not registered (any
+/// more): the sheet must say so rather than silently leave the row out.
 struct Destination {
     role: &'static str,
+    id: String,
+    power: bool,
+    place: Option<Place>,
+}
+
+struct Place {
     name: String,
     address: String,
     extra: String,
@@ -27,17 +35,9 @@ struct Destination {
     bearing_deg: f64,
 }
 
-fn destination<P>(
-    role: &'static str,
-    home: &Located<ChildProps>,
-    item: &Located<P>,
-    name: &str,
-    address: Option<&str>,
-    extra: String,
-) -> Destination {
+fn place<P>(home: &Located<ChildProps>, item: &Located<P>, name: &str, address: Option<&str>, extra: String) -> Place {
     let (distance_m, bearing_deg) = geodesic_inverse(home.lon, home.lat, item.lon, item.lat);
-    Destination {
-        role,
+    Place {
         name: name.to_owned(),
         address: address.unwrap_or("").to_owned(),
         extra,
@@ -77,37 +77,77 @@ fn shelter_extra(s: &ShelterProps) -> String {
     parts.join(" / ")
 }
 
-/// A small map: home in the middle, destinations placed by their true offsets.
-fn svg_map(home: &Located<ChildProps>, dests: &[Destination]) -> String {
+/// The number each registered destination carries on the map and in the table (1, 2, …).
+fn numbers(dests: &[Destination]) -> Vec<Option<usize>> {
+    let mut next = 0;
+    dests
+        .iter()
+        .map(|d| {
+            d.place.as_ref().map(|_| {
+                next += 1;
+                next
+            })
+        })
+        .collect()
+}
+
+const MARKER_R: f64 = 8.0;
+
+/// A small map: home in the middle, destinations placed by their true offsets as numbered
+/// circles keyed to the table (names would overlap and run off the edge). Circles that would
+/// cover each other are nudged apart, with a thin leader to the true spot.
+fn svg_map((home_lon, home_lat): (f64, f64), dests: &[Destination]) -> String {
     let (w, h) = (340.0, 220.0);
-    let cos = home.lat.to_radians().cos();
+    let cos = home_lat.to_radians().cos();
+    let placed: Vec<(usize, &Destination, &Place)> =
+        dests.iter().zip(numbers(dests)).filter_map(|(d, n)| Some((n?, d, d.place.as_ref()?))).collect();
     let offsets: Vec<(f64, f64)> =
-        dests.iter().map(|d| ((d.lon - home.lon) * cos * 111_320.0, (d.lat - home.lat) * 110_574.0)).collect();
+        placed.iter().map(|(_, _, p)| ((p.lon - home_lon) * cos * 111_320.0, (p.lat - home_lat) * 110_574.0)).collect();
     let reach = offsets.iter().map(|(x, y)| x.abs().max(y.abs())).fold(200.0_f64, f64::max);
     let scale = (h / 2.0 - 24.0) / reach;
     let mut out = format!(
-        "<svg viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"位置関係の略図\">"
+        "<svg viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"位置関係の略図（番号は行き先の表と同じ）\">"
     );
     out.push_str(&format!("<rect width=\"{w}\" height=\"{h}\" fill=\"#f7f7f7\" stroke=\"#999\"/>"));
     out.push_str("<text x=\"8\" y=\"16\" font-size=\"11\">↑北</text>");
     let (cx, cy) = (w / 2.0, h / 2.0);
-    for (d, (x, y)) in dests.iter().zip(&offsets) {
-        let (px, py) = (cx + x * scale, cy - y * scale);
+    let mut taken: Vec<(f64, f64)> = vec![(cx, cy)];
+    let mut markers = String::new();
+    for ((n, d, _), (x, y)) in placed.iter().zip(&offsets) {
+        let (tx, ty) = (cx + x * scale, cy - y * scale);
+        let (mut px, mut py) = (tx, ty);
+        for step in 1..=12 {
+            if taken.iter().all(|(ax, ay)| (ax - px).hypot(ay - py) >= 2.0 * MARKER_R + 1.0) {
+                break;
+            }
+            let angle = f64::from(step) * std::f64::consts::FRAC_PI_3;
+            let r = (2.0 * MARKER_R + 2.0) * (1.0 + f64::from(step / 6));
+            (px, py) = (
+                (tx + r * angle.cos()).clamp(MARKER_R, w - MARKER_R),
+                (ty + r * angle.sin()).clamp(MARKER_R, h - MARKER_R),
+            );
+        }
+        taken.push((px, py));
         out.push_str(&format!(
-            "<line x1=\"{cx}\" y1=\"{cy}\" x2=\"{px:.1}\" y2=\"{py:.1}\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
+            "<line x1=\"{cx}\" y1=\"{cy}\" x2=\"{tx:.1}\" y2=\"{ty:.1}\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
         ));
-        out.push_str(&format!(
-            "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"6\" fill=\"{}\"/>",
-            if d.role.contains("電源") { "#d35400" } else { "#1565c0" }
-        ));
-        out.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\">{}</text>",
-            px + 8.0,
-            py + 4.0,
-            esc(&d.name)
+        if (px, py) != (tx, ty) {
+            markers.push_str(&format!(
+                "<line x1=\"{tx:.1}\" y1=\"{ty:.1}\" x2=\"{px:.1}\" y2=\"{py:.1}\" stroke=\"#000\" stroke-width=\"0.8\"/>"
+            ));
+        }
+        markers.push_str(&format!(
+            "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"{MARKER_R}\" fill=\"{}\" stroke=\"#fff\"/><text x=\"{px:.1}\" y=\"{:.1}\" font-size=\"10\" font-weight=\"bold\" fill=\"#fff\" text-anchor=\"middle\">{n}</text>",
+            if d.power { POWER_COLOR } else { SHELTER_COLOR },
+            py + 3.5,
         ));
     }
-    out.push_str(&format!("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#2e7d32\"/><text x=\"{}\" y=\"{}\" font-size=\"11\">自宅</text>", cx - 6.0, cy - 6.0, cx + 9.0, cy + 16.0));
+    out.push_str(&format!("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#2e7d32\"/>", cx - 6.0, cy - 6.0));
+    out.push_str(&markers);
+    out.push_str(&format!(
+        "<text x=\"{x}\" y=\"16\" font-size=\"10\" text-anchor=\"end\"><tspan fill=\"#2e7d32\">■</tspan>自宅 <tspan fill=\"{POWER_COLOR}\">●</tspan>電源 <tspan fill=\"{SHELTER_COLOR}\">●</tspan>避難所</text>",
+        x = w - 6.0
+    ));
     let bar_m = [100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0, 50_000.0]
         .into_iter()
         .find(|m| m * scale >= 50.0)
@@ -122,35 +162,104 @@ fn svg_map(home: &Located<ChildProps>, dests: &[Destination]) -> String {
     out
 }
 
+const POWER_COLOR: &str = "#d35400";
+const SHELTER_COLOR: &str = "#1565c0";
+
+/// The destinations the plan names, in the sheet's order, registered or not.
+fn destinations(state: &AppState, home: &Located<ChildProps>, body: Option<&PlanBody>) -> Vec<Destination> {
+    let Some(b) = body else { return Vec::new() };
+    let power = |id: &str| {
+        let p = state.catalog.get::<PowerPointProps>(id)?;
+        Some(place(home, &p, &p.props.name, p.props.address.as_deref(), power_extra(&p.props)))
+    };
+    let shelter = |id: &str| {
+        let s = state.catalog.get::<ShelterProps>(id)?;
+        Some(place(home, &s, &s.props.name, s.props.address.as_deref(), shelter_extra(&s.props)))
+    };
+    [
+        ("電源（第1）", &b.power_point_id, true),
+        ("電源（第2）", &b.backup_power_point_id, true),
+        ("避難所（第1）", &b.shelter_id, false),
+        ("避難所（第2）", &b.backup_shelter_id, false),
+    ]
+    .into_iter()
+    .filter_map(|(role, id, is_power)| {
+        let id = id.clone()?;
+        let place = if is_power { power(&id) } else { shelter(&id) };
+        Some(Destination { role, id, power: is_power, place })
+    })
+    .collect()
+}
+
+/// One table row: the number on the map, the place, the way there, and a warning when the
+/// trip would use more than half of the battery.
+fn destination_row(
+    d: &Destination,
+    number: Option<usize>,
+    minutes: Option<f64>,
+    walking: bool,
+    autonomy_h: Option<f64>,
+) -> String {
+    let badge = |n: usize| {
+        format!(
+            "<span class=\"num\" style=\"background:{}\">{n}</span>",
+            if d.power { POWER_COLOR } else { SHELTER_COLOR }
+        )
+    };
+    let (Some(p), Some(n), Some(minutes)) = (&d.place, number, minutes) else {
+        return format!(
+            "<tr><th>{}</th><td colspan=\"2\" class=\"missing\"><b>未登録: {}</b><br><small>計画の行き先が見つかりません。担当者に確認してください。</small></td></tr>",
+            d.role,
+            esc(&d.id)
+        );
+    };
+    let warning = if within_battery(minutes, autonomy_h) {
+        String::new()
+    } else {
+        format!(
+            "<b class=\"warn\">⚠ バッテリーの半分（約{}分）を超えます</b>",
+            autonomy_h.map(|h| round1(h * 30.0)).unwrap_or_default()
+        )
+    };
+    format!(
+        "<tr><th>{badge} {role}</th><td><b>{name}</b><br>{address}<br><small>{extra}</small></td><td class=\"dist\">自宅から{compass}へ<br>{km} km・{mode} 約{min}分{warning}</td></tr>",
+        badge = badge(n),
+        role = d.role,
+        name = esc(&p.name),
+        address = esc(&p.address),
+        extra = esc(&p.extra),
+        compass = compass_ja(p.bearing_deg),
+        km = round1(p.distance_m / 1000.0),
+        mode = if walking { "徒歩" } else { "車" },
+        min = round1(minutes),
+    )
+}
+
 /// The whole sheet as an HTML page laid out for A4 printing.
 pub fn render(state: &AppState, child: &Entry<ChildProps>, plan: Option<&Plan>) -> String {
     let c = &child.props;
     let travel = state.config.travel;
     let body = plan.map(|p| &p.body);
     let walking = walks(body.and_then(|b| b.transport));
-    let mut dests = Vec::new();
-    let mut add_power = |role, id: Option<&String>| {
-        if let Some(p) = id.and_then(|id| state.catalog.get::<PowerPointProps>(id)) {
-            dests.push(destination(role, child, &p, &p.props.name, p.props.address.as_deref(), power_extra(&p.props)));
-        }
-    };
-    add_power("電源（第1）", body.and_then(|b| b.power_point_id.as_ref()));
-    add_power("電源（第2）", body.and_then(|b| b.backup_power_point_id.as_ref()));
-    for (role, id) in [
-        ("避難所（第1）", body.and_then(|b| b.shelter_id.as_ref())),
-        ("避難所（第2）", body.and_then(|b| b.backup_shelter_id.as_ref())),
-    ] {
-        if let Some(s) = id.and_then(|id| state.catalog.get::<ShelterProps>(id)) {
-            dests.push(destination(
-                role,
-                child,
-                &s,
-                &s.props.name,
-                s.props.address.as_deref(),
-                shelter_extra(&s.props),
-            ));
-        }
-    }
+    let dests = destinations(state, child, body);
+    let minutes: Vec<Option<f64>> = dests
+        .iter()
+        .map(|d| {
+            d.place
+                .as_ref()
+                .map(|p| if walking { travel.walk_min(p.distance_m) } else { travel.drive_min(p.distance_m) })
+        })
+        .collect();
+    let too_far: Vec<String> = dests
+        .iter()
+        .zip(&minutes)
+        .filter_map(|(d, m)| {
+            let (p, m) = (d.place.as_ref()?, (*m)?);
+            let mode = if walking { "徒歩" } else { "車" };
+            (!within_battery(m, c.autonomy_h()))
+                .then(|| format!("{}「{}」（{mode}約{}分）", d.role, esc(&p.name), round1(m)))
+        })
+        .collect();
 
     let devices: String = c
         .devices
@@ -174,21 +283,24 @@ pub fn render(state: &AppState, child: &Entry<ChildProps>, plan: Option<&Plan>) 
         .collect();
     let destinations: String = dests
         .iter()
-        .map(|d| {
-            let minutes = if walking { travel.walk_min(d.distance_m) } else { travel.drive_min(d.distance_m) };
-            format!(
-                "<tr><th>{}</th><td><b>{}</b><br>{}<br><small>{}</small></td><td class=\"dist\">自宅から{}へ<br>{} km・{} 約{}分</td></tr>",
-                d.role,
-                esc(&d.name),
-                esc(&d.address),
-                esc(&d.extra),
-                compass_ja(d.bearing_deg),
-                round1(d.distance_m / 1000.0),
-                if walking { "徒歩" } else { "車" },
-                round1(minutes)
-            )
-        })
+        .zip(numbers(&dests))
+        .zip(&minutes)
+        .map(|((d, n), m)| destination_row(d, n, *m, walking, c.autonomy_h()))
         .collect();
+    let missing = dests.iter().filter(|d| d.place.is_none()).count();
+    let mut alerts = String::new();
+    if !too_far.is_empty() {
+        alerts.push_str(&format!(
+            "<div class=\"alert danger\">⚠ {} への移動はバッテリーの半分（約{}分）を超えます。近い行き先への見直しが必要です。</div>",
+            too_far.join("、"),
+            c.autonomy_h().map(|h| round1(h * 30.0)).unwrap_or_default()
+        ));
+    }
+    if missing > 0 {
+        alerts.push_str(&format!(
+            "<div class=\"alert danger\">⚠ 計画の行き先 {missing} か所が未登録です（下の表の「未登録」）。</div>"
+        ));
+    }
     let people = |list: &[crate::domain::Contact]| -> String {
         list.iter()
             .map(|p| {
@@ -233,13 +345,17 @@ h1 {{ font-size: 15pt; margin: 0 0 2mm; }} h2 {{ font-size: 11pt; margin: 3mm 0 
 table {{ border-collapse: collapse; width: 100%; }} th, td {{ border: 1px solid #888; padding: 1mm 1.5mm; vertical-align: top; text-align: left; }}
 th {{ background: #eee; white-space: nowrap; }} ul {{ margin: 0; padding-left: 5mm; }}
 .row {{ display: flex; gap: 4mm; }} .row > div {{ flex: 1; }} .row > div.wide {{ flex: 3; }} .row > div.map {{ flex: 2; }} .row svg {{ max-width: 100%; height: auto; }}
-td.dist {{ white-space: nowrap; }}
+td.dist {{ width: 10em; }} td.dist .warn {{ display: block; }}
 .alert {{ border: 2px solid #b71c1c; padding: 1.5mm; font-weight: bold; }}
+.alert.danger {{ margin-top: 1mm; background: #fdecea; color: #8e0000; }}
+.warn, .missing b {{ color: #b71c1c; }}
+.num {{ display: inline-block; width: 5mm; height: 5mm; border-radius: 50%; color: #fff; text-align: center; line-height: 5mm; font-size: 8pt; -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
 small {{ color: #333; }} .meta {{ font-size: 8.5pt; color: #333; }}
 </style></head><body>
 <h1>個別避難計画（電源確保） — {name}</h1>
 <div class="meta">{kana}　生年月日 {birth}　計画 第{version}版（{status}）　作成 {author}　印刷 {today}</div>
 <div class="alert">生命維持機器のバッテリーは約 {autonomy}。停電したら、バッテリーの半分を使い切る前に移動してください（移動手段: {transport}）。必要電力 {load} W。</div>
+{alerts}
 <h2>医療機器</h2>
 <table><tr><th>機器</th><th>機種</th><th>電源</th><th>定格</th><th>バッテリー</th><th>区分</th><th>停電時の代替手段</th></tr>{devices}</table>
 <h2>行き先</h2>
@@ -257,7 +373,8 @@ small {{ color: #333; }} .meta {{ font-size: 8.5pt; color: #333; }}
         author = esc(plan.map(|p| p.author.as_str()).unwrap_or("—")),
         today = time::OffsetDateTime::now_utc().date(),
         load = c.critical_load_w(),
-        map = svg_map(child, &dests),
+        map = svg_map((child.lon, child.lat), &dests),
+        alerts = alerts,
         contacts = people(&c.contacts),
         supporters = people(body.map(|b| b.supporters.as_slice()).unwrap_or(&[])),
         address = esc(c.address.as_deref().unwrap_or("")),
@@ -271,7 +388,73 @@ small {{ color: #333; }} .meta {{ font-size: 8.5pt; color: #333; }}
 
 #[cfg(test)]
 mod tests {
-    use super::compass_ja;
+    use super::{Destination, MARKER_R, Place, compass_ja, destination_row, svg_map};
+
+    fn dest(role: &'static str, id: &str, power: bool, at: Option<(f64, f64)>) -> Destination {
+        let place = at.map(|(lon, lat)| Place {
+            name: format!("名前 {id}"),
+            address: String::new(),
+            extra: String::new(),
+            lon,
+            lat,
+            distance_m: 1935.5,
+            bearing_deg: 0.0,
+        });
+        Destination { role, id: id.into(), power, place }
+    }
+
+    fn circles(svg: &str) -> Vec<(f64, f64)> {
+        svg.split("<circle ")
+            .skip(1)
+            .map(|c| {
+                let attr = |name: &str| -> f64 {
+                    let rest = &c[c.find(&format!("{name}=\"")).unwrap() + name.len() + 2..];
+                    rest[..rest.find('"').unwrap()].parse().unwrap()
+                };
+                (attr("cx"), attr("cy"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn map_markers_are_numbered_like_the_table_and_do_not_cover_each_other() {
+        let home = (140.05, 35.79);
+        let dests = [
+            dest("電源（第1）", "pp-1", true, Some((140.06, 35.80))),
+            dest("電源（第2）", "gone", true, None),
+            dest("避難所（第1）", "sh-1", false, Some((140.06, 35.80))),
+            dest("避難所（第2）", "sh-2", false, Some((140.0601, 35.8001))),
+        ];
+        let svg = svg_map(home, &dests);
+        let at = circles(&svg);
+        assert_eq!(at.len(), 3, "one circle per registered destination");
+        for (i, a) in at.iter().enumerate() {
+            for b in &at[i + 1..] {
+                assert!((a.0 - b.0).hypot(a.1 - b.1) >= 2.0 * MARKER_R, "{a:?} covers {b:?}");
+            }
+            assert!((MARKER_R..=340.0 - MARKER_R).contains(&a.0) && (MARKER_R..=220.0 - MARKER_R).contains(&a.1));
+        }
+        for n in ["1", "2", "3"] {
+            assert!(svg.contains(&format!("text-anchor=\"middle\">{n}</text>")), "marker {n}");
+        }
+        assert!(!svg.contains(">4</text>") && !svg.contains("名前"), "numbers only, no names to overlap");
+    }
+
+    #[test]
+    fn a_destination_that_is_not_registered_says_so_with_its_id() {
+        let row = destination_row(&dest("避難所（第1）", "sh-999", false, None), None, None, false, Some(3.0));
+        assert!(row.contains("未登録: sh-999"), "{row}");
+    }
+
+    #[test]
+    fn a_trip_over_half_the_battery_is_flagged_in_its_row() {
+        let d = dest("電源（第1）", "pp-1", true, Some((140.06, 35.80)));
+        let far = destination_row(&d, Some(1), Some(50.3), true, Some(0.5));
+        assert!(far.contains("バッテリーの半分（約15分）を超えます") && far.contains("徒歩 約50.3分"), "{far}");
+        let near = destination_row(&d, Some(1), Some(14.9), true, Some(0.5));
+        assert!(!near.contains("超えます"), "{near}");
+        assert!(near.contains(">1</span>"), "the row carries the map's number");
+    }
 
     #[test]
     fn compass_names() {

@@ -82,10 +82,21 @@ pub fn nearest_power_for_child(
     max_distance_m: Option<f64>,
     include_charge_only: bool,
 ) -> Vec<Found<PowerPointProps>> {
+    nearest_power_for_child_from(catalog, child, (child.lat, child.lon), k, max_distance_m, include_charge_only)
+}
+
+/// As [`nearest_power_for_child`], measured from `(lat, lon)`: a family away from home
+/// needs the points near where it is now, still qualified by the child's devices.
+pub fn nearest_power_for_child_from(
+    catalog: &Catalog,
+    child: &Child,
+    (lat, lon): (f64, f64),
+    k: usize,
+    max_distance_m: Option<f64>,
+    include_charge_only: bool,
+) -> Vec<Found<PowerPointProps>> {
     let index = catalog.power_points.read();
-    search(&index, child.lat, child.lon, k, max_distance_m, |p| {
-        serves_child(&p.props, &child.props, include_charge_only)
-    })
+    search(&index, lat, lon, k, max_distance_m, |p| serves_child(&p.props, &child.props, include_charge_only))
 }
 
 /// Whether the travel time (walking if the family walks, else driving) leaves half the battery.

@@ -127,6 +127,42 @@ async fn child_nearest_power_runs_all_life_critical_devices() {
 }
 
 #[tokio::test]
+async fn child_nearest_power_can_be_measured_from_where_the_family_is_now() {
+    let app = child_app().await;
+    // Beside fits-far, 5 km from home: fits-far comes first and is now within battery.
+    let (lat, lon) = (35.8201, 140.1001);
+    let url = format!("/api/v1/children/child-a/nearest-power?k=5&lat={lat}&lon={lon}");
+    let (status, answer) = app.get(&url, Some(FAMILY)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(ids(&answer), ["fits-far", "fits-near"], "still only points that run every life-critical device");
+    let first = &answer["features"][0]["properties"];
+    let d = Geodesic.distance(Point::new(lon, lat), Point::new(140.10, 35.82));
+    assert_eq!(first["distance_m"].as_f64().unwrap(), (d * 10.0).round() / 10.0);
+    assert_eq!(first["within_battery"], json!(true));
+    assert_eq!(answer["features"][1]["properties"]["within_battery"], json!(false));
+    assert_eq!((&answer["query"]["lat"], &answer["query"]["lon"]), (&json!(lat), &json!(lon)));
+    assert_eq!(answer["query"]["origin"], "query");
+
+    let (_, from_home) = app.get("/api/v1/children/child-a/nearest-power?k=5", Some(FAMILY)).await;
+    assert_eq!(from_home["query"]["origin"], "home");
+    assert_eq!((&from_home["query"]["lat"], &from_home["query"]["lon"]), (&json!(ORIGIN.1), &json!(ORIGIN.0)));
+}
+
+#[tokio::test]
+async fn child_nearest_power_origin_is_validated_like_nearest_power() {
+    let app = child_app().await;
+    for q in ["lat=95&lon=140", "lat=35.8&lon=181", "lat=35.8", "lon=140.1", "lat=north&lon=140.1"] {
+        let (status, answer) = app.get(&format!("/api/v1/children/child-a/nearest-power?{q}"), Some(FAMILY)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {answer}");
+        assert_error(&answer, "invalid_coordinates");
+    }
+    // Another family's child stays hidden whatever the origin.
+    app.seed("/api/v1/children", child("child-b", ORIGIN.0, ORIGIN.1, "白井", 1.0)).await;
+    let (status, _) = app.get("/api/v1/children/child-b/nearest-power?lat=35.8&lon=140.1", Some(FAMILY)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn nearest_shelters_filter_by_hazard_kind_and_power() {
     let app = TestApp::new().await;
     app.seed("/api/v1/power-points", power_point("gen", 140.06, 35.79, 1, 900.0, true)).await;

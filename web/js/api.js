@@ -1,19 +1,89 @@
-// Thin fetch wrapper: JSON in and out, the token header, the server's error message on failure.
-export function token() {
-  return localStorage.getItem("powermap.token") || "";
+// Thin fetch wrapper: JSON in and out, the token header, errors people can read.
+import { currentLang, t } from "./i18n.js";
+
+// One saved token per kind of page: a coordinator's token must never turn the family page
+// into "the first child's" page, and a family token is not what the staff pages want.
+const KEYS = { family: "powermap.token.family", staff: "powermap.token.staff" };
+const LEGACY_KEY = "powermap.token";
+
+/** Which token this page uses: the staff pages say so on <body data-view>. */
+export function tokenKind() {
+  return document.body.dataset.view === "planner" || document.body.dataset.view === "coordinator" ? "staff" : "family";
 }
 
-export async function api(path, { method = "GET", body, auth = true } = {}) {
+export function token() {
+  return localStorage.getItem(KEYS[tokenKind()]) || "";
+}
+
+export function setToken(value) {
+  if (value) localStorage.setItem(KEYS[tokenKind()], value);
+  else localStorage.removeItem(KEYS[tokenKind()]);
+}
+
+/** An API failure: `status` 0 when the server could not be reached. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function request(path, { method = "GET", body, auth = true, bearer } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (auth && token()) headers.Authorization = `Bearer ${token()}`;
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!res.ok) {
-    const err = new Error(data?.error?.message || `${res.status}`);
-    err.status = res.status;
-    throw err;
+  const secret = bearer ?? (auth ? token() : "");
+  if (secret) headers.Authorization = `Bearer ${secret}`;
+  try {
+    return await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, "network", e.message);
   }
+}
+
+export async function api(path, options = {}) {
+  const res = await request(path, options);
+  const text = await res.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    if (res.ok) throw new ApiError(res.status, "invalid_json", "the answer is not JSON");
+  }
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code || "", data?.error?.message || `${res.status}`);
   return data;
+}
+
+/** The answer as a Blob (CSV, HTML sheet), with the same errors as `api`. */
+export async function apiBlob(path) {
+  const res = await request(path);
+  if (!res.ok) throw new ApiError(res.status, "", `${res.status}`);
+  return res.blob();
+}
+
+/** A failure in the user's language; the server's own (English) words only in English. */
+export function describeError(e) {
+  const status = e?.status;
+  const key = status === 0 ? "network" : status >= 500 ? "server" : status;
+  const text = t(`errors.${key}`);
+  if (typeof text !== "string" || text.startsWith("errors.")) return `${t("error")}: ${e?.message ?? e}`;
+  return currentLang() === "en" && status >= 400 && status < 500 && e.message ? `${text} (${e.message})` : text;
+}
+
+/** What a token may see: "staff", "family" or "invalid" (the health check counts children only for staff). */
+export async function tokenRole(secret) {
+  const res = await request("/healthz", { bearer: secret });
+  if (res.status === 401) return "invalid";
+  if (!res.ok) throw new ApiError(res.status, "", `${res.status}`);
+  return "children" in (await res.json()) ? "staff" : "family";
+}
+
+/** Moves a token saved by an older version (one key for every page) to the key its role belongs to. */
+export async function migrateLegacyToken() {
+  const legacy = localStorage.getItem(LEGACY_KEY);
+  if (!legacy) return;
+  localStorage.removeItem(LEGACY_KEY);
+  const role = await tokenRole(legacy).catch(() => "invalid");
+  const key = role === "staff" ? KEYS.staff : role === "family" ? KEYS.family : null;
+  if (key && !localStorage.getItem(key)) localStorage.setItem(key, legacy);
 }

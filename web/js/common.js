@@ -1,5 +1,5 @@
-// Pieces every view shares: the token box, the language toggle, formatting, downloads.
-import { token } from "./api.js";
+// Pieces every view shares: the token box, the language toggle, formatting, messages, downloads.
+import { describeError, setToken, token, tokenKind } from "./api.js";
 import { applyStrings, toggleLang } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -7,13 +7,14 @@ const $ = (id) => document.getElementById(id);
 /** Wires the token box; `onChange` runs after the token is saved or removed. */
 export function wireTokenBox(onChange) {
   $("token-input").value = token();
-  $("token-box").open = !token();
+  // Staff pages need the token to show anything; families find the box when they need it.
+  $("token-box").open = !token() && tokenKind() === "staff";
   $("token-save").addEventListener("click", () => {
-    localStorage.setItem("powermap.token", $("token-input").value.trim());
+    setToken($("token-input").value.trim());
     onChange();
   });
   $("token-clear").addEventListener("click", () => {
-    localStorage.removeItem("powermap.token");
+    setToken("");
     $("token-input").value = "";
     onChange();
   });
@@ -33,6 +34,11 @@ export function fmtDistance(m) {
   return m >= 1000 ? `${(m / 1000).toFixed(1)} km` : `${Math.round(m)} m`;
 }
 
+/** Whole minutes, rounded up: "0.4 min" would promise too much to someone in a hurry. */
+export function fmtMinutes(min) {
+  return String(Math.ceil(min - 1e-9));
+}
+
 /** Saves `blob` as a file, so exports work without a second authenticated request. */
 export function download(filename, blob) {
   const url = URL.createObjectURL(blob);
@@ -47,4 +53,9 @@ export function download(filename, blob) {
 
 export function setMessage(text) {
   $("message").textContent = text || "";
+}
+
+/** Shows a failure in the user's language. */
+export function showError(e) {
+  setMessage(describeError(e));
 }

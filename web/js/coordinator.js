@@ -1,23 +1,33 @@
-// The coordinator view: the 個別避難計画 audit as a sortable, filterable table; a row flies
-// to the child and opens the plan; CSV download and the printable sheet, both with the token.
-import { api, token } from "./api.js";
+// The coordinator view: the 個別避難計画 audit as a sortable, filterable table; a row marks the
+// child on the map, draws the planned destinations and shows the plan; CSV download (as
+// filtered) and the printable sheet, both with the token.
+import { api, apiBlob, migrateLegacyToken, token } from "./api.js";
 import { t } from "./i18n.js";
-import { createMap, escapeHtml } from "./map.js";
-import { download, setMessage, wireLang, wireTokenBox } from "./common.js";
+import { addLegend, childIcon, createMap, escapeHtml, fitWhenIdle, powerIcon, shelterIcon } from "./map.js";
+import { download, setMessage, showError, wireLang, wireTokenBox } from "./common.js";
+import { filterCsv } from "./csv.js";
 
 const $ = (id) => document.getElementById(id);
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
+// The labels the server writes in the CSV's 重要度 column.
+const CSV_SEVERITY = { error: "エラー", warning: "警告", info: "情報" };
+const DESTINATIONS = [
+  ["plannedShelter", "shelter_id"],
+  ["plannedBackupShelter", "backup_shelter_id"],
+  ["plannedPower", "power_point_id"],
+  ["plannedBackupPower", "backup_power_point_id"],
+];
 let map;
+let legend;
 let children = new Map();
 let report = null;
 let sort = { key: "severity", dir: 1 };
-let selected = null;
-let places = new Map(); // power point and shelter names by id, for the plan panel
+let selected = null; // the child whose plan is open
+let plan; // its current plan: null when it has none, undefined while loading
+let places = new Map(); // power points and shelters by id
 const childLayer = L.layerGroup();
-
-function authHeaders() {
-  return { Authorization: `Bearer ${token()}` };
-}
+const planLayer = L.layerGroup();
+const ll = (f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]];
 
 async function loadChildren() {
   children = new Map();
@@ -25,13 +35,11 @@ async function loadChildren() {
   const fc = await api("/api/v1/children");
   for (const f of fc.features) {
     children.set(f.id, f);
-    const [lon, lat] = f.geometry.coordinates;
-    L.circleMarker([lat, lon], { radius: 8, color: "#5f3dc4", weight: 2, fillOpacity: 0.6 })
-      .bindTooltip(f.properties.name)
+    L.marker(ll(f), { icon: childIcon(), title: f.properties.name })
       .on("click", () => openPlan(f.id))
       .addTo(childLayer);
   }
-  if (fc.features.length) map.fitBounds(L.latLngBounds(fc.features.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]])).pad(0.1));
+  if (fc.features.length) map.fitBounds(L.latLngBounds(fc.features.map(ll)).pad(0.1));
   const districts = [...new Set(fc.features.map((f) => f.properties.district).filter(Boolean))].sort((a, b) => a.localeCompare(b, "ja"));
   const sel = $("district-select");
   sel.querySelectorAll("option[data-d]").forEach((o) => o.remove());
@@ -50,14 +58,15 @@ async function loadAudit() {
   renderTable();
 }
 
+/** The findings shown, sorted by what the column shows (the rule's label, not its code). */
 function rows() {
   const sev = $("severity-select").value;
   const list = report.findings
     .filter((f) => !sev || f.severity === sev)
     .map((f) => ({ ...f, child: children.get(f.child_id)?.properties.name || f.child_id, district: children.get(f.child_id)?.properties.district || "" }));
-  const key = sort.key;
+  const shown = { child: (f) => f.child, district: (f) => f.district, rule: (f) => t("rules." + f.rule) }[sort.key];
   list.sort((a, b) => {
-    const x = key === "severity" ? SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] : String(a[key]).localeCompare(String(b[key]), "ja");
+    const x = shown ? shown(a).localeCompare(shown(b), "ja") : SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity];
     return x * sort.dir || a.child_id.localeCompare(b.child_id);
   });
   return list;
@@ -77,96 +86,173 @@ function renderTable() {
   body.querySelectorAll("tr").forEach((tr) => {
     const open = () => openPlan(tr.dataset.child);
     tr.addEventListener("click", open);
-    tr.addEventListener("keydown", (e) => e.key === "Enter" && open());
+    tr.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        open();
+      }
+    });
   });
   $("audit-table").querySelectorAll("th[data-sort]").forEach((th) => {
-    th.classList.toggle("sorted", th.dataset.sort === sort.key);
-    th.dataset.dir = th.dataset.sort === sort.key ? (sort.dir > 0 ? "▲" : "▼") : "";
+    th.setAttribute("aria-sort", th.dataset.sort === sort.key ? (sort.dir > 0 ? "ascending" : "descending") : "none");
   });
+  markSelected();
   document.body.dataset.findings = String(list.length);
+}
+
+function markSelected() {
+  $("audit-table").querySelectorAll("tbody tr").forEach((tr) => {
+    const on = tr.dataset.child === selected;
+    tr.classList.toggle("selected", on);
+    tr.setAttribute("aria-selected", String(on));
+  });
 }
 
 async function openPlan(childId) {
   selected = childId;
-  const child = children.get(childId);
-  if (child) {
-    const [lon, lat] = child.geometry.coordinates;
-    map.setView([lat, lon], 15);
-  }
-  $("plan-box").hidden = false;
-  $("plan-child").textContent = child?.properties.name || childId;
-  $("plan-body").innerHTML = "";
+  plan = undefined;
+  markSelected();
+  renderPlan();
+  drawPlan();
+  $("plan-box").scrollIntoView({ block: "nearest" });
   try {
-    const plan = await api(`/api/v1/children/${encodeURIComponent(childId)}/plan`);
-    const b = plan.body || plan;
-    $("plan-body").innerHTML = `<dl class="totals">
-      <dt>${escapeHtml(t("version"))}</dt><dd>${plan.version}（${escapeHtml(t("planStatus." + (b.status || "draft")))}）</dd>
-      <dt>${escapeHtml(t("plannedShelter"))}</dt><dd>${escapeHtml(places.get(b.shelter_id) || b.shelter_id || "—")}</dd>
-      <dt>${escapeHtml(t("plannedPower"))}</dt><dd>${escapeHtml(places.get(b.power_point_id) || b.power_point_id || "—")}</dd>
-      <dt>${escapeHtml(t("nextReview"))}</dt><dd>${escapeHtml(b.next_review_due || "—")}</dd></dl>`;
+    // The history is empty (not a 404) for a child without a plan; the newest comes first.
+    const history = await api(`/api/v1/children/${encodeURIComponent(childId)}/plan/history`);
+    if (selected !== childId) return;
+    plan = history[0] || null;
   } catch (e) {
-    $("plan-body").textContent = e.status === 404 ? t("noPlanYet") : `${t("error")}: ${e.message}`;
+    if (selected !== childId) return;
+    plan = null;
+    showError(e);
   }
+  renderPlan();
+  drawPlan();
+  document.body.dataset.planFor = childId;
 }
 
-async function fetchBlob(path) {
-  const res = await fetch(path, { headers: authHeaders() });
-  if (!res.ok) throw new Error(`${res.status}`);
-  return res.blob();
+function placeText(id) {
+  if (!id) return "—";
+  const f = places.get(id);
+  return f ? escapeHtml(f.properties.name) : `<span class="bad-text">${escapeHtml(t("notRegistered", { id }))}</span>`;
+}
+
+function renderPlan() {
+  $("plan-box").hidden = !selected;
+  if (!selected) return;
+  $("plan-child").textContent = children.get(selected)?.properties.name || selected;
+  if (plan === undefined) {
+    $("plan-body").innerHTML = "";
+    return;
+  }
+  if (plan === null) {
+    $("plan-body").innerHTML = `<p>${escapeHtml(t("noPlanYet"))}</p>`;
+    return;
+  }
+  const b = plan.body || plan;
+  $("plan-body").innerHTML = `<dl class="totals">
+    <dt>${escapeHtml(t("version"))}</dt><dd>${plan.version}（${escapeHtml(t("planStatus." + (b.status || "draft")))}）</dd>
+    ${DESTINATIONS.filter(([, field]) => !field.startsWith("backup") || b[field]).map(([label, field]) => `<dt>${escapeHtml(t(label))}</dt><dd>${placeText(b[field])}</dd>`).join("")}
+    <dt>${escapeHtml(t("nextReview"))}</dt><dd>${escapeHtml(b.next_review_due || "—")}</dd></dl>`;
+}
+
+/** The chosen child ringed on the map, with dashed lines to the destinations its plan names. */
+function drawPlan() {
+  planLayer.clearLayers();
+  const child = children.get(selected);
+  if (!child) return;
+  const home = ll(child);
+  L.circleMarker(home, { radius: 15, color: "#f59f00", weight: 4, fill: false, className: "pm-selected", interactive: false }).addTo(planLayer);
+  const b = plan ? plan.body || plan : {};
+  const ends = [];
+  for (const [label, field] of DESTINATIONS) {
+    const f = places.get(b[field]);
+    if (!f) continue;
+    ends.push(ll(f));
+    L.polyline([home, ll(f)], { color: "#e8590c", weight: 3, dashArray: "6 4", className: "pm-plan-line", interactive: false }).addTo(planLayer);
+    const icon = field.includes("power") ? powerIcon(f.properties) : shelterIcon();
+    L.marker(ll(f), { icon, title: f.properties.name, zIndexOffset: 1000 }).bindTooltip(() => `${t(label)}: ${f.properties.name}`).addTo(planLayer);
+  }
+  if (plan === undefined) return; // the view moves once, when the plan is in
+  fitWhenIdle(map, L.latLngBounds([home, ...ends]).pad(ends.length ? 0.2 : 0), { maxZoom: ends.length ? 16 : 15, paddingTopLeft: [legend.width(), 20] });
 }
 
 async function main() {
-  wireLang(renderTable);
+  wireLang(() => {
+    renderTable();
+    renderPlan();
+    legend.render();
+  });
+  await migrateLegacyToken();
   const config = await api("/api/v1/config", { auth: false });
   map = createMap($("map"), config);
+  legend = addLegend(map, ["child", "selected", "plan"], { openWide: false });
   childLayer.addTo(map);
+  planLayer.addTo(map);
   const [points, shelters] = await Promise.all([api("/api/v1/power-points", { auth: false }), api("/api/v1/shelters", { auth: false })]);
-  places = new Map([...points.features, ...shelters.features].map((f) => [f.id, f.properties.name]));
+  places = new Map([...points.features, ...shelters.features].map((f) => [f.id, f]));
   $("severity-select").addEventListener("change", renderTable);
-  $("district-select").addEventListener("change", () => loadAudit().catch((e) => setMessage(`${t("error")}: ${e.message}`)));
-  $("audit-table").querySelectorAll("th[data-sort]").forEach((th) =>
-    th.addEventListener("click", () => {
-      sort = { key: th.dataset.sort, dir: sort.key === th.dataset.sort ? -sort.dir : 1 };
+  $("district-select").addEventListener("change", () => loadAudit().catch(showError));
+  $("audit-table").querySelectorAll("th[data-sort] button").forEach((button) =>
+    button.addEventListener("click", () => {
+      const key = button.parentElement.dataset.sort;
+      sort = { key, dir: sort.key === key ? -sort.dir : 1 };
       renderTable();
     }),
   );
+  $("plan-close").addEventListener("click", () => {
+    selected = null;
+    plan = undefined;
+    markSelected();
+    renderPlan();
+    planLayer.clearLayers();
+  });
   $("csv-btn").addEventListener("click", async () => {
     const q = new URLSearchParams({ format: "csv" });
     if ($("district-select").value) q.set("district", $("district-select").value);
+    const sev = $("severity-select").value;
     try {
-      download(`plan-audit-${new Date().toISOString().slice(0, 10)}.csv`, await fetchBlob(`/api/v1/plans/audit?${q}`));
+      const blob = await apiBlob(`/api/v1/plans/audit?${q}`);
+      const name = `plan-audit-${new Date().toISOString().slice(0, 10)}${sev ? "-" + sev : ""}.csv`;
+      // The download holds what the table shows: the severity filter is applied here.
+      if (!sev) return download(name, blob);
+      const text = filterCsv(await blob.text(), "重要度", (label) => label === CSV_SEVERITY[sev]);
+      download(name, new Blob([text], { type: "text/csv;charset=utf-8" }));
     } catch (e) {
-      setMessage(`${t("error")}: ${e.message}`);
+      showError(e);
     }
   });
   $("sheet-btn").addEventListener("click", async () => {
     if (!selected) return;
     const win = window.open("", "_blank");
     try {
-      const blob = await fetchBlob(`/api/v1/children/${encodeURIComponent(selected)}/plan/sheet`);
+      const blob = await apiBlob(`/api/v1/children/${encodeURIComponent(selected)}/plan/sheet`);
       const url = URL.createObjectURL(new Blob([blob], { type: "text/html" }));
       if (win) win.location = url;
       else location.href = url;
     } catch (e) {
       win?.close();
-      setMessage(`${t("error")}: ${e.message}`);
+      showError(e);
     }
   });
   const reload = async () => {
     setMessage("");
     report = null;
+    selected = null;
+    renderPlan();
+    planLayer.clearLayers();
     $("audit-table").querySelector("tbody").innerHTML = "";
     if (!token()) return setMessage(t("needToken"));
     try {
       await loadChildren();
       await loadAudit();
     } catch (e) {
-      setMessage(`${t("error")}: ${e.message}`);
+      showError(e);
     }
   };
   wireTokenBox(reload);
   await reload();
+  window.powermap = { map };
   window.powermapReady = true;
 }
 
-main().catch((e) => setMessage(`${t("error")}: ${e.message}`));
+main().catch(showError);

@@ -1,6 +1,53 @@
 // Every user-visible string, Japanese first. `t(key)` reads the current language.
 const STRINGS = {
   ja: {
+    originHome: "自宅から測った距離です",
+    originHere: "現在地から測った距離です",
+    originPicked: "選んだ地点から測った距離です",
+    fromHome: "自宅から探す",
+    searchHere: "この地点で探す",
+    chooseChild: "お子さん",
+    staffTokenHere: "これは職員用のトークンです。このページでは使いません。職員の方は「危機管理課」「コーディネーター」のページをお使いください。",
+    noChildForToken: "このトークンに登録されたお子さんがいません。",
+    searchPanel: "電源を探す",
+    mapLabel: "地図",
+    tokenLabel: "トークン",
+    close: "閉じる",
+    zoomIn: "拡大",
+    zoomOut: "縮小",
+    outletLine: "{type} 最大 {w} W ×{n}口",
+    capacityLine: "合計 {w} W まで",
+    notRegistered: "未登録: {id}",
+    clusterTitle: "{n} か所（拡大すると分かれます）",
+    clusterAtRisk: "バッテリーが持たない児童 {n}人（この円に {total}人）",
+    badW: "必要な電力は 0 以上の数字（W）で入力してください。",
+    badHours: "停電時間は 0 より大きい数字（時間）で入力してください。",
+    errors: {
+      400: "入力内容を確認してください。",
+      401: "トークンが正しくありません。保存したトークンを確認してください。",
+      403: "このトークンではこの操作はできません。",
+      404: "見つかりません（削除されたか、このトークンでは見られません）。",
+      409: "ほかの人が先に更新しました。読み込み直してください。",
+      413: "送る内容が大きすぎます。",
+      422: "入力内容に誤りがあります。",
+      server: "サーバーでエラーが起きました。しばらくしてからもう一度お試しください。",
+      network: "サーバーに接続できません。通信状態を確認してください。",
+    },
+    legend: "凡例",
+    legendPowerKinds: "電源（文字は種類）",
+    legendStatus: "電源の色は状態",
+    legendShelter: "避難所",
+    legendChild: "医療的ケア児の自宅",
+    legendAtRisk: "バッテリーが持たない児童",
+    legendCluster: "数字の円: まとめて表示（拡大で分かれる）",
+    legendClusterRisk: "赤い円: バッテリーが持たない児童を含む",
+    legendOrigin: "探した地点",
+    legendHome: "自宅",
+    legendRank: "近い順の電源（番号）",
+    legendSelected: "選んだ児童",
+    legendPlan: "計画の行き先",
+    plannedBackupShelter: "第2避難先",
+    plannedBackupPower: "予備の電源",
     navFamily: "家族",
     navPlanner: "危機管理課",
     navCoordinator: "コーディネーター",
@@ -58,7 +105,7 @@ const STRINGS = {
     title: "災害時電源マップ（白井市）",
     subtitle: "停電時に医療機器を動かせる電源を探す",
     locate: "現在地から探す",
-    tapHint: "地図をタップしても探せます",
+    tapHint: "地図をタップするか、地図を動かして「この地点で探す」でも探せます",
     outlet: "差込口",
     any: "指定なし",
     minW: "必要な電力 (W)",
@@ -81,7 +128,7 @@ const STRINGS = {
     myChild: "お子さんの機器",
     lifeCritical: "生命維持",
     battery: "バッテリー",
-    offline: "背景地図を読み込めません（オフライン）。電源ポイントと一覧は使えます。",
+    offline: "背景地図はオフラインです。電源と一覧は使えます。",
     origin: "探す地点",
     lang: "English",
     error: "エラー",
@@ -92,8 +139,55 @@ const STRINGS = {
     devices: { ventilator: "人工呼吸器", suction: "吸引器", oxygen_concentrator: "酸素濃縮装置", feeding_pump: "経管栄養ポンプ", pulse_oximeter: "パルスオキシメーター", nebulizer: "ネブライザー", humidifier: "加温加湿器", other: "その他" },
   },
   en: {
+    originHome: "Distances are measured from home",
+    originHere: "Distances are measured from your location",
+    originPicked: "Distances are measured from the chosen point",
+    fromHome: "Search from home",
+    searchHere: "Search here",
+    chooseChild: "Child",
+    staffTokenHere: "This is a staff token; this page does not use it. Staff: use the crisis management or coordinator pages.",
+    noChildForToken: "No child is registered with this token.",
+    searchPanel: "Find power",
+    mapLabel: "Map",
+    tokenLabel: "Token",
+    close: "Close",
+    zoomIn: "Zoom in",
+    zoomOut: "Zoom out",
+    outletLine: "{type} up to {w} W ×{n}",
+    capacityLine: "{w} W in total",
+    notRegistered: "Not registered: {id}",
+    clusterTitle: "{n} places (zoom in to separate)",
+    clusterAtRisk: "{n} children whose battery runs out ({total} here)",
+    badW: "Enter the power needed as a number of watts, 0 or more.",
+    badHours: "Enter the outage length as a number of hours above 0.",
+    errors: {
+      400: "Please check what you entered.",
+      401: "The token is not valid. Check the saved token.",
+      403: "This token may not do this.",
+      404: "Not found (deleted, or not visible with this token).",
+      409: "Someone else updated this first. Reload and try again.",
+      413: "What you sent is too large.",
+      422: "Some of what you entered is invalid.",
+      server: "The server had a problem. Please try again shortly.",
+      network: "Cannot reach the server. Check the connection.",
+    },
+    legend: "Legend",
+    legendPowerKinds: "Power points (letter = kind)",
+    legendStatus: "Colour = status",
+    legendShelter: "Shelter",
+    legendChild: "Child's home",
+    legendAtRisk: "Battery runs out",
+    legendCluster: "Numbered circle: grouped (zoom in)",
+    legendClusterRisk: "Red circle: includes children at risk",
+    legendOrigin: "Search point",
+    legendHome: "Home",
+    legendRank: "Nearest power (rank)",
+    legendSelected: "Selected child",
+    legendPlan: "Planned destination",
+    plannedBackupShelter: "Second shelter",
+    plannedBackupPower: "Backup power",
     navFamily: "Family",
-    navPlanner: "Crisis management",
+    navPlanner: "Planner",
     navCoordinator: "Coordinator",
     plannerTitle: "Outage scenarios and evacuation (crisis management)",
     coordinatorTitle: "Individual evacuation plan audit (coordinators)",
@@ -149,7 +243,7 @@ const STRINGS = {
     title: "Outage power map (Shiroi)",
     subtitle: "Find power that can run medical devices in an outage",
     locate: "Search from my location",
-    tapHint: "or tap the map",
+    tapHint: "or tap the map, or move it and press “Search here”",
     outlet: "Outlet",
     any: "Any",
     minW: "Power needed (W)",
@@ -172,7 +266,7 @@ const STRINGS = {
     myChild: "Your child's devices",
     lifeCritical: "life-critical",
     battery: "battery",
-    offline: "Base map unavailable (offline). Power points and the list still work.",
+    offline: "Base map offline. Power points and the list still work.",
     origin: "Search point",
     lang: "日本語",
     error: "Error",
@@ -185,9 +279,13 @@ const STRINGS = {
 };
 
 let lang = localStorage.getItem("powermap.lang") === "en" ? "en" : "ja";
+// The saved choice holds from the first paint, for screen readers and line breaking too.
+document.documentElement.lang = lang;
 
-export function t(key) {
-  return key.split(".").reduce((o, k) => (o ? o[k] : undefined), STRINGS[lang]) ?? key;
+/** The string for `key` in the current language, with `{name}` filled from `vars`. */
+export function t(key, vars) {
+  const s = String(key).split(".").reduce((o, k) => (o ? o[k] : undefined), STRINGS[lang]) ?? key;
+  return vars && typeof s === "string" ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s;
 }
 
 export function currentLang() {
@@ -200,9 +298,15 @@ export function toggleLang() {
   document.documentElement.lang = lang;
 }
 
-/** Fills every element carrying data-i18n="key" with its string. */
+/** Fills every element carrying data-i18n="key" with its string; data-i18n-aria and data-i18n-title fill aria-label and title. */
 export function applyStrings(root = document) {
   root.querySelectorAll("[data-i18n]").forEach((el) => {
     el.textContent = t(el.dataset.i18n);
+  });
+  root.querySelectorAll("[data-i18n-aria]").forEach((el) => {
+    el.setAttribute("aria-label", t(el.dataset.i18nAria));
+  });
+  root.querySelectorAll("[data-i18n-title]").forEach((el) => {
+    el.title = t(el.dataset.i18nTitle);
   });
 }

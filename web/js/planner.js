@@ -1,25 +1,22 @@
 // The planner view (危機管理課): every layer, an outage area drawn or chosen, the scenario run,
 // at-risk children in red and the optimal assignment as lines, saved scenarios, GeoJSON export.
-import { api, token } from "./api.js";
-import { t } from "./i18n.js";
-import { createMap, escapeHtml, powerIcon, shelterIcon } from "./map.js";
-import { download, fmtDistance, setMessage, wireLang, wireTokenBox } from "./common.js";
+import { api, migrateLegacyToken, token } from "./api.js";
+import { currentLang, t } from "./i18n.js";
+import { KINDS, addLegend, childIcon, clusterIcon, createMap, escapeHtml, powerIcon, shelterIcon } from "./map.js";
+import { download, fmtDistance, fmtMinutes, setMessage, showError, wireLang, wireTokenBox } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
-const KINDS = ["generator", "charging_station", "ev_supply", "battery_station", "facility_outlet", "hospital"];
 const HAZARDS = ["flood", "landslide", "storm_surge", "earthquake", "tsunami", "fire", "inland_flood", "volcano"];
 
 let map;
 let data = { points: [], shelters: [], children: [], presets: [] };
 let area = null; // GeoJSON geometry of the outage area
 let lastResult = null;
-const layers = { power: L.layerGroup(), shelters: L.layerGroup(), children: L.markerClusterGroup({ maxClusterRadius: 30 }) };
+let legend;
+// Children cluster, but a cluster holding an at-risk child turns red and counts them.
+const layers = { power: L.layerGroup(), shelters: L.layerGroup(), children: L.markerClusterGroup({ maxClusterRadius: 30, iconCreateFunction: clusterIcon }) };
 const areaLayer = L.geoJSON(null, { style: { color: "#b3261e", weight: 2, fillOpacity: 0.08 } });
 const resultLayer = L.layerGroup();
-
-function childIcon(atRisk) {
-  return L.divIcon({ className: `pm-icon pm-child${atRisk ? " at-risk" : ""}`, html: "<span>児</span>", iconSize: [24, 24], iconAnchor: [12, 12] });
-}
 
 function drawPoints() {
   layers.power.clearLayers();
@@ -29,7 +26,7 @@ function drawPoints() {
     const [lon, lat] = f.geometry.coordinates;
     const p = f.properties;
     L.marker([lat, lon], { icon: powerIcon(p), title: p.name })
-      .bindPopup(`<b>${escapeHtml(p.name)}</b><br>${escapeHtml(t("kinds." + p.kind))} / ${escapeHtml(t("status." + p.status))}<br>${p.capacity_w} W`)
+      .bindPopup(() => `<b>${escapeHtml(p.name)}</b><br>${escapeHtml(t("kinds." + p.kind))} / ${escapeHtml(t("status." + p.status))}<br>${p.capacity_w} W`)
       .addTo(layers.power);
   }
 }
@@ -40,9 +37,9 @@ function drawShelters() {
   for (const f of data.shelters) {
     if (hazard && !(f.properties.hazards || []).includes(hazard)) continue;
     const [lon, lat] = f.geometry.coordinates;
-    const hz = (f.properties.hazards || []).map((h) => t("hazards." + h)).join("・");
+    const hz = () => (f.properties.hazards || []).map((h) => t("hazards." + h)).join("・");
     L.marker([lat, lon], { icon: shelterIcon(), title: f.properties.name })
-      .bindPopup(`<b>${escapeHtml(f.properties.name)}</b><br>${escapeHtml(hz)}`)
+      .bindPopup(() => `<b>${escapeHtml(f.properties.name)}</b><br>${escapeHtml(hz())}`)
       .addTo(layers.shelters);
   }
 }
@@ -53,8 +50,9 @@ function drawChildren() {
   for (const f of data.children) {
     const [lon, lat] = f.geometry.coordinates;
     const p = f.properties;
-    L.marker([lat, lon], { icon: childIcon(atRisk.has(f.id)), title: p.name })
-      .bindPopup(`<b>${escapeHtml(p.name)}</b><br>${escapeHtml(p.district || "")}<br>${(p.devices || []).map((d) => escapeHtml(t("devices." + d.kind))).join("・")}`)
+    const risky = atRisk.has(f.id);
+    L.marker([lat, lon], { icon: childIcon(risky), title: p.name, atRisk: risky, zIndexOffset: risky ? 1000 : 0 })
+      .bindPopup(() => `<b>${escapeHtml(p.name)}</b><br>${escapeHtml(p.district || "")}<br>${(p.devices || []).map((d) => escapeHtml(t("devices." + d.kind))).join("・")}`)
       .addTo(layers.children);
   }
   document.body.dataset.atRiskMarkers = String(data.children.filter((f) => atRisk.has(f.id)).length);
@@ -82,7 +80,7 @@ async function loadData() {
       data.children = (await api("/api/v1/children")).features;
       await loadSaved();
     } catch (e) {
-      setMessage(`${t("error")}: ${e.message}`);
+      showError(e);
     }
   } else {
     setMessage(t("needToken"));
@@ -124,7 +122,14 @@ async function loadSaved() {
 
 async function run() {
   if (!area) return setMessage(t("noArea"));
-  const hours = Number($("hours-input").value);
+  const input = $("hours-input");
+  const hours = input.value === "" ? NaN : Number(input.value);
+  const bad = input.validity.badInput || !(Number.isFinite(hours) && hours > 0);
+  input.setAttribute("aria-invalid", String(bad));
+  if (bad) {
+    input.focus();
+    return setMessage(t("badHours"));
+  }
   const body = { area, hours };
   if ($("name-input").value.trim()) body.name = $("name-input").value.trim();
   setMessage("");
@@ -132,13 +137,13 @@ async function run() {
   try {
     lastResult = await api("/api/v1/scenarios/outage", { method: "POST", body });
   } catch (e) {
-    setMessage(`${t("error")}: ${e.message}`);
+    showError(e);
     return;
   } finally {
     $("run-btn").disabled = false;
   }
   showResult();
-  if (body.name) loadSaved().catch((e) => setMessage(`${t("error")}: ${e.message}`));
+  if (body.name) loadSaved().catch(showError);
 }
 
 function byId(list) {
@@ -159,7 +164,7 @@ function showResult() {
   for (const a of r.assignments) {
     const c = children.get(a.child_id);
     const p = points.get(a.power_point_id);
-    if (c && p) L.polyline([ll(c), ll(p)], { color: "#0b57d0", weight: 3 }).bindTooltip(`${fmtDistance(a.distance_m)}・${a.travel_min} ${t("min")}`).addTo(resultLayer);
+    if (c && p) L.polyline([ll(c), ll(p)], { color: "#0b57d0", weight: 3 }).bindTooltip(() => `${fmtDistance(a.distance_m)}・${fmtMinutes(a.travel_min)} ${t("min")}`).addTo(resultLayer);
   }
   $("totals").hidden = false;
   $("t-affected").textContent = r.affected.length;
@@ -171,7 +176,7 @@ function showResult() {
   $("t-optimal").textContent = r.optimal ? t("optimalYes") : t("optimalNo");
   const name = (id, map) => map.get(id)?.properties.name || id;
   $("assignment-list").innerHTML =
-    r.assignments.map((a) => `<li data-child="${escapeHtml(a.child_id)}">${escapeHtml(name(a.child_id, children))} → ${escapeHtml(name(a.power_point_id, points))}（${fmtDistance(a.distance_m)}・${a.travel_min} ${escapeHtml(t("min"))}）</li>`).join("") +
+    r.assignments.map((a) => `<li data-child="${escapeHtml(a.child_id)}">${escapeHtml(name(a.child_id, children))} → ${escapeHtml(name(a.power_point_id, points))}（${fmtDistance(a.distance_m)}・${fmtMinutes(a.travel_min)} ${escapeHtml(t("min"))}）</li>`).join("") +
     r.unassigned.map((u) => `<li class="bad" data-child="${escapeHtml(u.child_id)}">${escapeHtml(name(u.child_id, children))}: ${escapeHtml(t("reasons." + u.reason))}</li>`).join("");
   drawChildren();
   document.body.dataset.scenario = "done";
@@ -191,9 +196,13 @@ function exportAssignment() {
   download("outage-assignment.geojson", new Blob([JSON.stringify(fc, null, 2)], { type: "application/geo+json" }));
 }
 
+/** The kind checkboxes and hazard list in the current language, keeping what is ticked. */
 function fillFilters() {
-  $("kind-filters").innerHTML = KINDS.map((k) => `<label class="check"><input id="kind-${k}" type="checkbox" checked> <span>${escapeHtml(t("kinds." + k))}</span></label>`).join("");
-  KINDS.forEach((k) => $(`kind-${k}`).addEventListener("change", drawPoints));
+  if (!$("kind-generator")) {
+    $("kind-filters").innerHTML = KINDS.map((k) => `<label class="check"><input id="kind-${k}" type="checkbox" checked> <span></span></label>`).join("");
+    KINDS.forEach((k) => $(`kind-${k}`).addEventListener("change", drawPoints));
+  }
+  KINDS.forEach((k) => ($(`kind-${k}`).nextElementSibling.textContent = t("kinds." + k)));
   const sel = $("hazard-select");
   const current = sel.value;
   sel.querySelectorAll("option[data-hazard]").forEach((o) => o.remove());
@@ -208,9 +217,17 @@ function fillFilters() {
 }
 
 async function main() {
-  wireLang(() => { fillFilters(); drawPoints(); drawShelters(); drawChildren(); showResult(); });
+  wireLang(() => {
+    fillFilters();
+    showResult();
+    legend.render();
+    layers.children.refreshClusters();
+    map.pm.setLang(currentLang());
+  });
+  await migrateLegacyToken();
   const config = await api("/api/v1/config", { auth: false });
   map = createMap($("map"), config);
+  legend = addLegend(map, ["child", "atRisk", "cluster", "clusterRisk"], { openWide: false });
   areaLayer.addTo(map);
   resultLayer.addTo(map);
   fillFilters();
@@ -219,7 +236,7 @@ async function main() {
   toggle("show-children", layers.children);
   $("hazard-select").addEventListener("change", drawShelters);
   map.pm.addControls({ position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false, drawCircle: false, drawText: false, cutPolygon: false, rotateMode: false, editMode: false, dragMode: false, removalMode: false });
-  map.pm.setLang(document.documentElement.lang === "en" ? "en" : "ja");
+  map.pm.setLang(currentLang());
   map.on("pm:create", (e) => {
     $("preset-select").value = "";
     setArea(e.layer.toGeoJSON().geometry);
@@ -230,14 +247,15 @@ async function main() {
     setArea(f ? f.geometry : null);
     if (f) {
       $("hours-input").value = f.properties.hours;
-      map.fitBounds(areaLayer.getBounds(), { maxZoom: 15 });
+      map.fitBounds(areaLayer.getBounds(), { maxZoom: 15, paddingTopLeft: [legend.width(), 20] });
     }
   });
   $("run-btn").addEventListener("click", run);
   $("export-btn").addEventListener("click", exportAssignment);
-  wireTokenBox(() => loadData().catch((e) => setMessage(`${t("error")}: ${e.message}`)));
+  wireTokenBox(() => loadData().catch(showError));
   await loadData();
+  window.powermap = { map };
   window.powermapReady = true;
 }
 
-main().catch((e) => setMessage(`${t("error")}: ${e.message}`));
+main().catch(showError);

@@ -4,12 +4,13 @@
 //
 //   node web/tests/browser.mjs [--bin target/debug/powermap] [--screenshots docs/screenshots]
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { filterCsv } from "../js/csv.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -53,20 +54,30 @@ async function apiJson(path, tokenValue, init = {}) {
 const consoleErrors = [];
 let tilesFailed = 0;
 
-async function newPage(browser, { phone = false, token = null, lang = "ja" } = {}) {
-  const context = await browser.newContext(
-    phone ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "ja-JP" } : { viewport: { width: 1280, height: 800 }, locale: "ja-JP" },
-  );
-  await context.addInitScript(([tok, lng]) => {
-    if (tok) localStorage.setItem("powermap.token", tok);
-    else localStorage.removeItem("powermap.token");
+/**
+ * A fresh browser context. `family` and `staff` are the tokens saved for the family page and
+ * the staff pages; `allow` lists console errors a check provokes on purpose (a 403 it tests).
+ */
+async function newPage(browser, { phone = false, family = null, staff = null, lang = "ja", geolocation = null, allow = [] } = {}) {
+  const context = await browser.newContext({
+    ...(phone ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } : { viewport: { width: 1280, height: 800 } }),
+    locale: "ja-JP",
+    ...(geolocation ? { geolocation, permissions: ["geolocation"] } : {}),
+  });
+  await context.addInitScript(([fam, stf, lng]) => {
+    if (sessionStorage.getItem("powermap.test.init")) return; // once per tab, so reloads keep what the page saved
+    sessionStorage.setItem("powermap.test.init", "1");
+    localStorage.clear();
+    if (fam) localStorage.setItem("powermap.token.family", fam);
+    if (stf) localStorage.setItem("powermap.token.staff", stf);
     localStorage.setItem("powermap.lang", lng);
-  }, [token, lang]);
+  }, [family, staff, lang]);
   const page = await context.newPage();
   page.on("console", (msg) => {
     if (msg.type() !== "error") return;
     // The base map tiles cannot load without a network; the page says so itself (checked below).
     if (/^Failed to load resource/.test(msg.text()) && !msg.location().url.startsWith(base)) return;
+    if (allow.some((re) => re.test(msg.text()))) return;
     consoleErrors.push(`${page.url()}: ${msg.text()}`);
   });
   page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
@@ -86,6 +97,51 @@ async function shot(page, name) {
   mkdirSync(shots, { recursive: true });
   await page.waitForTimeout(400);
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
+}
+
+/** The ids the family list shows, once it shows `n` of them. */
+async function listedIds(page, n) {
+  await page.waitForFunction((k) => document.querySelector("#results").dataset.count === String(k) && document.querySelectorAll("#results li").length === k, n);
+  return page.$$eval("#results li", (lis) => lis.map((li) => li.dataset.id));
+}
+
+/** Asserts the family list comes to show `want` (an earlier list of the same length may still be up). */
+async function expectListed(page, want) {
+  await page
+    .waitForFunction((w) => JSON.stringify([...document.querySelectorAll("#results li")].map((li) => li.dataset.id)) === JSON.stringify(w), want, { timeout: 10000 })
+    .catch(() => {});
+  assert.deepEqual(await listedIds(page, want.length), want);
+}
+
+/** Runs `action` and returns the query of the nearest-power request it makes. */
+async function nearestQuery(page, action) {
+  const [req] = await Promise.all([page.waitForRequest((r) => /\/nearest-power|\/nearest\/power/.test(r.url())), action()]);
+  return new URL(req.url()).searchParams;
+}
+
+/** Sets the map's zoom (after any animation under way) and waits until the clusters are redrawn. */
+async function zoomTo(page, zoom) {
+  await page.waitForFunction(() => !window.powermap.map._animatingZoom);
+  await page.evaluate((z) => window.powermap.map.setZoom(z, { animate: false }), zoom);
+  await page.waitForFunction((z) => window.powermap.map.getZoom() === z, zoom);
+  await page.waitForTimeout(800); // markercluster fades markers in and out
+}
+
+const ids = (fc) => fc.features.map((f) => f.id);
+
+/** A point on the map, in page pixels, at least 40 px from every marker and control: a tap there reaches the map. */
+async function emptySpot(page) {
+  return page.evaluate(() => {
+    const map = document.querySelector("#map").getBoundingClientRect();
+    const busy = [...document.querySelectorAll("#map .leaflet-marker-icon, #map .leaflet-control, #offline-notice, #here-btn")].map((el) => el.getBoundingClientRect());
+    for (let fy = 0.2; fy < 0.85; fy += 0.05) {
+      for (let fx = 0.3; fx < 0.95; fx += 0.05) {
+        const [x, y] = [map.left + map.width * fx, map.top + map.height * fy];
+        if (busy.every((r) => x < r.left - 40 || x > r.right + 40 || y < r.top - 40 || y > r.bottom + 40)) return [x, y];
+      }
+    }
+    throw new Error("no empty spot on the map");
+  });
 }
 
 const results = [];
@@ -150,13 +206,16 @@ await check("family view: a set location lists the API's nearest points, in orde
     await page.selectOption("#outlet-select", "ac100v");
     await page.fill("#min-w", "200");
     await page.click("#search-btn");
-    await page.waitForFunction((n) => document.querySelector("#results").dataset.count === String(n) && document.querySelector("#results li"), want.features.length);
-    const ids = await page.$$eval("#results li", (lis) => lis.map((li) => li.dataset.id));
-    assert.deepEqual(ids, want.features.map((f) => f.id));
+    await expectListed(page, ids(want));
     const firstName = await page.textContent("#results li .name");
     assert.equal(firstName, want.features[0].properties.name);
     assert.ok((await page.locator("#results a.tel").count()) > 0, "no tel: link");
     assert.ok((await page.locator(".leaflet-overlay-pane path").count()) >= want.features.length, "no lines from the origin");
+    if (phone) {
+      // The search scrolled (smoothly) to the list; the README shows the map and the top of the list.
+      await page.waitForTimeout(800);
+      await page.evaluate(() => window.scrollTo({ top: 0, behavior: "instant" }));
+    }
     await shot(page, phone ? "family-phone" : "family-desktop");
     await page.context().close();
   }
@@ -164,13 +223,22 @@ await check("family view: a set location lists the API's nearest points, in orde
 
 await check("family view with the family token: the child's devices and within-battery marks", async () => {
   const want = await apiJson("/api/v1/children/child-001/nearest-power?k=5", "demo-family");
-  const page = await newPage(browser, { token: "demo-family" });
+  const page = await newPage(browser, { family: "demo-family" });
   await ready(page, "/");
   await page.waitForSelector("#child-box:not([hidden])");
   assert.ok((await page.locator("#child-devices li").count()) >= 1);
-  await page.waitForFunction((n) => document.querySelector("#results").dataset.count === String(n), want.features.length);
+  await expectListed(page, ids(want));
   const ok = want.features.filter((f) => f.properties.within_battery).length;
   assert.equal(await page.locator("#results .badge.ok").count(), ok);
+  assert.equal(await page.getAttribute("#origin-label", "data-kind"), "home");
+  assert.match(await page.textContent("#origin-label"), /自宅/);
+  // The device need comes from the child: the free-form need box is really gone (`hidden` wins over `display: grid`).
+  assert.equal(await page.$eval("#need-box", (el) => getComputedStyle(el).display), "none");
+  // The list names the outlet that fits and its watts, and whole minutes.
+  const first = want.features[0].properties;
+  const meta = await page.textContent("#results li:first-child");
+  assert.ok(meta.includes(`最大 ${first.outlets.find((o) => o.type === "ac100v").max_w} W`), meta);
+  assert.ok(meta.includes(`徒歩 ${Math.ceil(first.walk_min)} 分`), meta);
   await page.context().close();
 });
 
@@ -188,7 +256,7 @@ await check("planner view: a preset scenario shows the API's at-risk children an
   const north = presets.features.find((f) => f.id === "north-72h");
   const want = await apiJson("/api/v1/scenarios/outage", "demo-planner", { method: "POST", body: JSON.stringify({ area: north.geometry, hours: north.properties.hours }) });
   assert.ok(want.at_risk.length > 0, "the demo preset should put someone at risk");
-  const page = await newPage(browser, { token: "demo-planner" });
+  const page = await newPage(browser, { staff: "demo-planner" });
   await ready(page, "/planner");
   await page.selectOption("#preset-select", "north-72h");
   await page.fill("#name-input", "ブラウザテスト 北部72時間");
@@ -205,7 +273,7 @@ await check("planner view: a preset scenario shows the API's at-risk children an
 });
 
 await check("planner view: an area drawn with the mouse runs too", async () => {
-  const page = await newPage(browser, { token: "demo-planner" });
+  const page = await newPage(browser, { staff: "demo-planner" });
   await ready(page, "/planner");
   await page.click(".leaflet-pm-icon-polygon");
   const box = await page.locator("#map").boundingBox();
@@ -227,18 +295,19 @@ await check("planner view: an area drawn with the mouse runs too", async () => {
 });
 
 await check("planner view on a phone", async () => {
-  const page = await newPage(browser, { token: "demo-planner", phone: true });
+  const page = await newPage(browser, { staff: "demo-planner", phone: true });
   await ready(page, "/planner");
   await page.selectOption("#preset-select", "city-7d");
   await page.click("#run-btn");
   await page.waitForFunction(() => document.body.dataset.scenario === "done");
+  await page.evaluate(() => window.scrollTo({ top: 0, behavior: "instant" })); // clicking "run" scrolled the page; show the map
   await shot(page, "planner-phone");
   await page.context().close();
 });
 
 await check("coordinator view: the audit table lists the API's findings, filters and opens plans", async () => {
   const want = await apiJson("/api/v1/plans/audit", "demo-coordinator");
-  const page = await newPage(browser, { token: "demo-coordinator" });
+  const page = await newPage(browser, { staff: "demo-coordinator" });
   await ready(page, "/coordinator");
   await page.waitForFunction((n) => document.body.dataset.findings === String(n), want.findings.length);
   assert.equal(await page.locator("#audit-table tbody tr").count(), want.findings.length);
@@ -252,9 +321,8 @@ await check("coordinator view: the audit table lists the API's findings, filters
   await page.click("#audit-table tbody tr:first-child");
   await page.waitForSelector("#plan-box:not([hidden])");
   await page.waitForFunction(() => document.querySelector("#plan-body").textContent.length > 0);
-  await shot(page, "coordinator-desktop");
   await page.context().close();
-  const phone = await newPage(browser, { token: "demo-coordinator", phone: true });
+  const phone = await newPage(browser, { staff: "demo-coordinator", phone: true });
   await ready(phone, "/coordinator");
   await phone.waitForFunction((n) => document.body.dataset.findings === String(n), want.findings.length);
   await shot(phone, "coordinator-phone");
@@ -274,6 +342,349 @@ await check("plan sheet prints to one A4 page for a typical child", async () => 
     writeFileSync(join(shots, "plan-sheet-child-001.pdf"), pdf);
     await page.setViewportSize({ width: 794, height: 1123 });
     await page.screenshot({ path: join(shots, "plan-sheet.png"), fullPage: true });
+  }
+  await context.close();
+});
+
+// --- the reviewer's findings, one check each -------------------------------------------
+const home001 = await apiJson("/api/v1/children/child-001/nearest-power?k=5", "demo-family");
+const away = { latitude: 35.7965, longitude: 140.1185 }; // 神々廻, 5 km east of child-001's home
+
+await check("family token: 現在地 and a tapped spot are searched from, not the child's home, and the page says so", async () => {
+  const here = await apiJson(`/api/v1/children/child-001/nearest-power?k=5&lat=${away.latitude}&lon=${away.longitude}`, "demo-family");
+  assert.notDeepEqual(ids(here), ids(home001), "the test needs a place whose answer differs from home");
+  const page = await newPage(browser, { family: "demo-family", geolocation: away });
+  await ready(page, "/");
+  await expectListed(page, ids(home001));
+
+  const q = await nearestQuery(page, () => page.click("#locate-btn"));
+  assert.equal(Number(q.get("lat")), away.latitude);
+  assert.equal(Number(q.get("lon")), away.longitude);
+  await page.waitForFunction(() => document.querySelector("#origin-label").dataset.kind === "here");
+  await expectListed(page, ids(here));
+  assert.match(await page.textContent("#origin-label"), /現在地/);
+  const within = here.features.filter((f) => f.properties.within_battery).length;
+  assert.equal(await page.locator("#results .badge.ok").count(), within, "within_battery measured from here");
+
+  // A tap on the map: the request carries the tapped point and the list is the API's answer for it.
+  const [x, y] = await emptySpot(page);
+  const tapped = await nearestQuery(page, () => page.mouse.click(x, y));
+  const want = await apiJson(`/api/v1/children/child-001/nearest-power?k=5&lat=${tapped.get("lat")}&lon=${tapped.get("lon")}`, "demo-family");
+  await page.waitForFunction(() => document.querySelector("#origin-label").dataset.kind === "picked");
+  await expectListed(page, ids(want));
+  assert.match(await page.textContent("#origin-label"), /選んだ地点/);
+
+  await page.click("#home-btn");
+  await page.waitForFunction(() => document.querySelector("#origin-label").dataset.kind === "home");
+  await expectListed(page, ids(home001));
+  await page.context().close();
+});
+
+await check("family view: boxes marked hidden are not shown", async () => {
+  const page = await newPage(browser);
+  await ready(page, "/");
+  for (const sel of ["#child-box", "#child-pick", "#origin-label", "#token-note"]) {
+    assert.equal(await page.$eval(sel, (el) => el.hidden && getComputedStyle(el).display), "none", sel);
+  }
+  await page.context().close();
+});
+
+await check("family view: a token for two children offers a picker; staff tokens are never used as a family's", async () => {
+  const two = execFileSync(bin, ["--db", `sqlite://${join(dir, "demo.db")}`, "token", "create", "--role", "family", "--child", "child-001", "--child", "child-002", "--name", "browser-two"], { encoding: "utf8" }).trim();
+  const child002 = await apiJson("/api/v1/children/child-002", "demo-coordinator");
+  const want002 = await apiJson("/api/v1/children/child-002/nearest-power?k=5", "demo-coordinator");
+  const page = await newPage(browser, { family: two });
+  await ready(page, "/");
+  await page.waitForSelector("#child-pick:not([hidden])");
+  assert.deepEqual(await page.$$eval("#child-select option", (os) => os.map((o) => o.value)), ["child-001", "child-002"]);
+  await expectListed(page, ids(home001));
+  await page.selectOption("#child-select", "child-002");
+  await page.waitForFunction((id) => document.querySelector("#results li")?.dataset.id === id, want002.features[0].id);
+  await expectListed(page, ids(want002));
+  assert.equal(await page.locator("#child-devices li").count(), child002.properties.devices.length);
+  await page.reload();
+  await page.waitForFunction(() => window.powermapReady === true);
+  assert.equal(await page.inputValue("#child-select"), "child-002", "the choice is remembered");
+  await page.context().close();
+
+  // A coordinator's token typed into the family page: said so, and no child is loaded.
+  const staffHere = await newPage(browser, { family: "demo-coordinator" });
+  await ready(staffHere, "/");
+  await staffHere.waitForSelector("#token-note:not([hidden])");
+  assert.match(await staffHere.textContent("#token-note"), /職員用/);
+  assert.ok(await staffHere.$eval("#child-box", (el) => el.hidden));
+  assert.equal(await staffHere.getAttribute("#results", "data-count"), "0");
+  await staffHere.context().close();
+
+  // The staff pages keep their own token: it does not reach the family page.
+  const separate = await newPage(browser, { staff: "demo-coordinator" });
+  await ready(separate, "/");
+  assert.ok(await separate.$eval("#child-box", (el) => el.hidden));
+  assert.equal(await separate.inputValue("#token-input"), "");
+  await separate.context().close();
+});
+
+await check("planner view: zoomed out, clusters holding at-risk children are red and count them", async () => {
+  const presets = await apiJson("/api/v1/scenarios/presets");
+  const north = presets.features.find((f) => f.id === "north-72h");
+  const want = await apiJson("/api/v1/scenarios/outage", "demo-planner", { method: "POST", body: JSON.stringify({ area: north.geometry, hours: north.properties.hours }) });
+  const page = await newPage(browser, { staff: "demo-planner" });
+  await ready(page, "/planner");
+  await page.selectOption("#preset-select", "north-72h");
+  await page.click("#run-btn");
+  await page.waitForFunction(() => document.body.dataset.scenario === "done");
+  await zoomTo(page, 11);
+  const seen = await page.evaluate(() => {
+    const pane = document.querySelector(".leaflet-marker-pane");
+    const inClusters = [...pane.querySelectorAll(".pm-cluster.at-risk [data-at-risk]")].map((d) => Number(d.dataset.atRisk));
+    const single = [...pane.querySelectorAll(".pm-child.at-risk")].filter((m) => m.style.opacity !== "0").length;
+    return { clusters: inClusters.length, inClusters: inClusters.reduce((a, b) => a + b, 0), single };
+  });
+  assert.ok(seen.clusters >= 1, "at zoom 11 some at-risk children should be clustered");
+  assert.equal(seen.inClusters + seen.single, want.at_risk.length, JSON.stringify(seen));
+  await page.context().close();
+});
+
+await check("coordinator view: a row is marked, its child ringed, its plan drawn and in sight", async () => {
+  const audit = await apiJson("/api/v1/plans/audit", "demo-coordinator");
+  const childId = "child-010";
+  assert.ok(audit.findings.some((f) => f.child_id === childId));
+  const plan = await apiJson(`/api/v1/children/${childId}/plan`, "demo-coordinator");
+  const known = new Set([...ids(points), ...ids(shelters)]);
+  const drawn = ["shelter_id", "backup_shelter_id", "power_point_id", "backup_power_point_id"].filter((k) => known.has(plan[k] ?? plan.body?.[k])).length;
+  assert.ok(drawn >= 1);
+  for (const phone of [false, true]) {
+    const page = await newPage(browser, { staff: "demo-coordinator", phone });
+    await ready(page, "/coordinator");
+    await page.waitForFunction((n) => document.body.dataset.findings === String(n), audit.findings.length);
+    await page.click(`#audit-table tbody tr[data-child="${childId}"] >> nth=-1`);
+    await page.waitForFunction((id) => document.body.dataset.planFor === id, childId);
+    const marks = await page.$$eval("#audit-table tbody tr", (trs) => trs.map((tr) => [tr.dataset.child, tr.classList.contains("selected"), tr.getAttribute("aria-selected")]));
+    for (const [id, on, aria] of marks) {
+      assert.equal(on, id === childId, `row of ${id}`);
+      assert.equal(aria, String(id === childId));
+    }
+    assert.equal(await page.locator(".leaflet-overlay-pane path.pm-selected").count(), 1);
+    assert.equal(await page.locator(".leaflet-overlay-pane path.pm-plan-line").count(), drawn);
+    const box = await page.$eval("#plan-box", (el) => { const r = el.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, h: innerHeight }; });
+    assert.ok(box.top >= 0 && box.bottom <= box.h + 1, `plan box out of sight: ${JSON.stringify(box)}`);
+    if (!phone) await shot(page, "coordinator-desktop");
+    await page.context().close();
+  }
+});
+
+await check("coordinator view: no plan and a missing destination are shown quietly and plainly", async () => {
+  const page = await newPage(browser, { staff: "demo-coordinator" });
+  await ready(page, "/coordinator");
+  await page.waitForSelector("#audit-table tbody tr");
+  await page.click('#audit-table tbody tr[data-child="child-011"] >> nth=0'); // no plan: not a console error
+  await page.waitForFunction(() => document.body.dataset.planFor === "child-011");
+  assert.match(await page.textContent("#plan-body"), /計画はまだありません/);
+  await page.click('#audit-table tbody tr[data-child="child-013"] >> nth=0'); // plans shelter sh-999
+  await page.waitForFunction(() => document.body.dataset.planFor === "child-013");
+  assert.match(await page.textContent("#plan-body"), /未登録: sh-999/);
+  await page.context().close();
+});
+
+await check("coordinator view: the CSV holds what the severity filter shows; rules sort by their label", async () => {
+  const audit = await apiJson("/api/v1/plans/audit", "demo-coordinator");
+  const errors = audit.findings.filter((f) => f.severity === "error").length;
+  assert.ok(errors > 0 && errors < audit.findings.length);
+  const page = await newPage(browser, { staff: "demo-coordinator" });
+  await ready(page, "/coordinator");
+  await page.waitForSelector("#audit-table tbody tr");
+  await page.selectOption("#severity-select", "error");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#csv-btn")]);
+  const text = readFileSync(await download.path(), "utf8");
+  assert.ok(text.startsWith("\uFEFF"), "the BOM Excel needs");
+  const lines = text.slice(1).trim().split(/\r?\n/);
+  assert.equal(lines[0], "児童ID,氏名,地区,重要度,ルール,内容");
+  assert.equal(lines.length - 1, errors);
+  assert.ok(lines.slice(1).every((l) => l.split(",")[3] === "エラー"), text);
+
+  await page.selectOption("#severity-select", "");
+  await page.click('th[data-sort="rule"] button');
+  assert.equal(await page.getAttribute('th[data-sort="rule"]', "aria-sort"), "ascending");
+  assert.equal(await page.getAttribute('th[data-sort="severity"]', "aria-sort"), "none");
+  const labels = await page.$$eval("#audit-table tbody tr td:nth-child(4)", (tds) => tds.map((td) => td.firstChild.textContent));
+  assert.deepEqual(labels, [...labels].sort((a, b) => a.localeCompare(b, "ja")));
+  await page.context().close();
+});
+
+await check("the CSV filter keeps quoted commas, quotes and line breaks intact", async () => {
+  const csv = '\uFEFF名前,重要度\r\n"a, ""b""\nc",エラー\r\nd,警告\r\n"e",エラー';
+  assert.equal(filterCsv(csv, "重要度", (s) => s === "エラー"), '\uFEFF名前,重要度\r\n"a, ""b""\nc",エラー\r\n"e",エラー');
+  assert.equal(filterCsv(csv, "重要度", (s) => s === "警告"), "\uFEFF名前,重要度\r\nd,警告\r\n");
+});
+
+await check("phone: 'この地点で探す' searches at the map centre; no clustering from zoom 14; no jump on load", async () => {
+  const page = await newPage(browser, { phone: true, family: "demo-family" });
+  await ready(page, "/");
+  await listedIds(page, home001.features.length);
+  await page.waitForTimeout(400);
+  assert.equal(await page.evaluate(() => window.scrollY), 0, "a load by itself does not scroll to the list");
+  // The centre once the map has come to rest after the first answer's fit.
+  const centreNow = () => page.evaluate(() => window.powermap.map.getCenter());
+  let centre = await centreNow();
+  for (let still = 0; still < 3; ) {
+    await page.waitForTimeout(150);
+    const next = await centreNow();
+    still = next.lat === centre.lat && next.lng === centre.lng ? still + 1 : 0;
+    centre = next;
+  }
+  const q = await nearestQuery(page, () => page.tap("#here-btn"));
+  assert.ok(Math.abs(Number(q.get("lat")) - centre.lat) < 1e-9 && Math.abs(Number(q.get("lon")) - centre.lng) < 1e-9);
+  const want = await apiJson(`/api/v1/children/child-001/nearest-power?k=5&lat=${q.get("lat")}&lon=${q.get("lon")}`, "demo-family");
+  await expectListed(page, ids(want));
+  await page.waitForFunction(() => window.scrollY > 100, null, { timeout: 5000 }); // asked for: the list comes into view
+  await zoomTo(page, 14);
+  assert.equal(await page.locator(".leaflet-marker-pane .pm-cluster").count(), 0);
+  await page.context().close();
+});
+
+await check("legend names power kinds, status colours, shelters and (for staff) children", async () => {
+  const page = await newPage(browser, { staff: "demo-planner" });
+  await ready(page, "/planner");
+  await page.click(".legend summary");
+  const text = await page.textContent(".legend");
+  for (const s of ["発電機", "病院", "利用可", "使用不可", "避難所", "医療的ケア児の自宅", "バッテリーが持たない児童"]) assert.ok(text.includes(s), s);
+  await page.context().close();
+});
+
+await check("errors are in Japanese; bad watts and hours are caught in the browser", async () => {
+  const family = await newPage(browser);
+  await ready(family, `/?lat=${origin.lat}&lon=${origin.lon}`);
+  await family.waitForSelector("#results li");
+  await family.fill("#min-w", "-5");
+  let asked = 0;
+  family.on("request", (r) => /nearest/.test(r.url()) && (asked += 1));
+  await family.click("#search-btn");
+  assert.match(await family.textContent("#message"), /0 以上の数字/);
+  assert.equal(await family.getAttribute("#min-w", "aria-invalid"), "true");
+  assert.equal(asked, 0, "nothing is sent");
+  await family.context().close();
+
+  const planner = await newPage(browser, { staff: "demo-planner" });
+  await ready(planner, "/planner");
+  await planner.selectOption("#preset-select", "north-72h");
+  await planner.fill("#hours-input", "0");
+  await planner.click("#run-btn");
+  assert.match(await planner.textContent("#message"), /0 より大きい数字/);
+  await planner.context().close();
+
+  // A family token on a staff page: the server's 403 reads as Japanese, not as its English message.
+  const wrong = await newPage(browser, { staff: "demo-family", allow: [/status of 403/] });
+  await ready(wrong, "/coordinator");
+  await wrong.waitForFunction(() => document.querySelector("#message").textContent.length > 0);
+  assert.equal(await wrong.textContent("#message"), "このトークンではこの操作はできません。");
+  await wrong.context().close();
+});
+
+await check("language: saved choice sets <html lang> on load; a switch redraws lists and keeps filters", async () => {
+  const en = await newPage(browser, { lang: "en", family: "demo-family" });
+  await ready(en, "/");
+  assert.equal(await en.getAttribute("html", "lang"), "en");
+  assert.match(await en.textContent("#child-devices"), /Ventilator/);
+  await en.click("#lang-toggle");
+  assert.equal(await en.getAttribute("html", "lang"), "ja");
+  assert.match(await en.textContent("#child-devices"), /人工呼吸器/);
+  assert.match(await en.textContent("#results"), /徒歩/);
+  assert.match(await en.textContent(".legend"), /凡例/);
+  await en.context().close();
+
+  const planner = await newPage(browser, { staff: "demo-planner" });
+  await ready(planner, "/planner");
+  const shown = () => planner.locator(".leaflet-marker-pane .pm-icon span", { hasText: /^G$/ }).count();
+  await planner.uncheck("#kind-generator");
+  assert.equal(await shown(), 0);
+  await planner.click("#lang-toggle");
+  assert.equal(await planner.isChecked("#kind-generator"), false, "the filter survives the switch");
+  assert.equal(await planner.textContent('label:has(#kind-generator) span'), "Generator");
+  assert.equal(await shown(), 0);
+  await planner.context().close();
+});
+
+await check("offline notice: small, at the top, closable, and gone once tiles load", async () => {
+  const page = await newPage(browser, { phone: true });
+  await ready(page, "/");
+  await page.waitForSelector("#offline-notice:not([hidden])");
+  const notice = await page.locator("#offline-notice").boundingBox();
+  const map = await page.locator("#map").boundingBox();
+  const attribution = await page.locator(".leaflet-control-attribution").boundingBox();
+  assert.ok(notice.y - map.y < 20 && notice.height < 60, JSON.stringify(notice));
+  assert.ok(notice.y + notice.height < attribution.y, "clear of the attribution");
+  await page.click("#offline-notice button");
+  assert.ok(await page.$eval("#offline-notice", (el) => el.hidden));
+  await page.context().close();
+
+  const again = await newPage(browser);
+  await ready(again, "/");
+  await again.waitForSelector("#offline-notice:not([hidden])");
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+  await again.route(/cyberjapandata/, (r) => r.fulfill({ contentType: "image/png", body: png }));
+  await again.evaluate(() => window.powermap.map.panBy([600, 0], { animate: false }));
+  await again.waitForSelector("#offline-notice[hidden]", { state: "attached", timeout: 5000 });
+  await again.context().close();
+});
+
+await check("touch targets on a phone: 44 px, checkboxes 24 px", async () => {
+  for (const path of ["/", "/planner", "/coordinator"]) {
+    const page = await newPage(browser, { phone: true, staff: "demo-coordinator" });
+    await ready(page, path);
+    const small = await page.evaluate(() => {
+      const sel = "nav.views a, .leaflet-control-zoom a, .leaflet-pm-toolbar a.leaflet-buttons-control-button, #token-box summary, label.check, .legend summary, #here-btn, #lang-toggle, #audit-table th button, button";
+      return [...document.querySelectorAll(sel)]
+        .filter((el) => el.offsetParent !== null)
+        .map((el) => [el.id || el.className || el.tagName, el.getBoundingClientRect().height])
+        .filter(([, h]) => h < 44);
+    });
+    assert.deepEqual(small, [], path);
+    const boxes = await page.$$eval('input[type="checkbox"]', (cs) => cs.filter((c) => c.offsetParent).map((c) => c.getBoundingClientRect().width));
+    assert.ok(boxes.every((w) => w >= 24), `${path}: ${boxes}`);
+    await page.context().close();
+  }
+});
+
+await check("keyboard and screen readers: result names are buttons, sort headers too, labels in Japanese", async () => {
+  const page = await newPage(browser, { family: "demo-family" });
+  await ready(page, "/");
+  await listedIds(page, home001.features.length);
+  assert.equal(await page.getAttribute("#map", "aria-label"), "地図");
+  assert.equal(await page.$eval("#token-input", (el) => el.labels.length), 1);
+  const second = home001.features[1];
+  await page.focus("#results li:nth-child(2) .result-name");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(([lon, lat]) => {
+    const map = window.powermap.map;
+    return map.getZoom() === 16 && map.getBounds().contains([lat, lon]);
+  }, second.geometry.coordinates);
+  await page.waitForSelector(".leaflet-popup-content");
+  assert.match(await page.textContent(".leaflet-popup-content"), new RegExp(second.properties.name));
+  await page.context().close();
+
+  const coord = await newPage(browser, { staff: "demo-coordinator" });
+  await ready(coord, "/coordinator");
+  await coord.waitForSelector("#audit-table tbody tr");
+  await coord.focus('th[data-sort="child"] button');
+  await coord.keyboard.press("Enter");
+  assert.equal(await coord.getAttribute('th[data-sort="child"]', "aria-sort"), "ascending");
+  await coord.focus("#audit-table tbody tr:first-child");
+  await coord.keyboard.press("Enter");
+  await coord.waitForSelector("#plan-box:not([hidden])");
+  await coord.context().close();
+});
+
+await check("plan sheet: numbered map markers, 未登録 destinations, and trips over half the battery, on one page", async () => {
+  const context = await browser.newContext({ extraHTTPHeaders: { Authorization: "Bearer demo-coordinator" } });
+  const page = await context.newPage();
+  for (const [id, expect] of [["child-008", /バッテリーの半分（約15分）を超えます/], ["child-013", /未登録: sh-999/]]) {
+    await page.goto(`${base}/api/v1/children/${id}/plan/sheet`);
+    assert.match(await page.textContent("body"), expect, id);
+    const numbered = await page.$$eval("svg circle", (cs) => cs.length);
+    const rows = await page.$$eval(".num", (ns) => ns.map((n) => n.textContent));
+    assert.deepEqual(rows, Array.from({ length: numbered }, (_, i) => String(i + 1)), `${id}: table numbers match the map's`);
+    const pdf = await page.pdf({ format: "A4", preferCSSPageSize: true, printBackground: true });
+    assert.equal((pdf.toString("latin1").match(/\/Type\s*\/Page(?!s)/g) || []).length, 1, `${id} prints to one page`);
   }
   await context.close();
 });
