@@ -1,7 +1,6 @@
 //! `powermap audit [--district D]`: the findings table on standard output.
 
 use anyhow::Result;
-use time::OffsetDateTime;
 
 use crate::domain::ChildProps;
 use crate::domain::travel::TravelModel;
@@ -23,7 +22,8 @@ pub(super) async fn run(db: &str, district: Option<&str>) -> Result<()> {
     let log: Vec<AccessEntry> = super::cli_log("audit", children.iter().map(|c| &c.id));
     store.log_access(&log).await?;
     let plans = store.current_plans().await?;
-    let ctx = Ctx { catalog: &catalog, travel: TravelModel::default(), today: OffsetDateTime::now_utc().date() };
+    let ctx =
+        Ctx { catalog: &catalog, travel: TravelModel::default(), today: crate::planning::audit::today_in_japan() };
     let findings = audit(&ctx, &children, &plans);
     println!("{:<12} {:<6} {:<22} 内容", "児童ID", "重要度", "ルール");
     for f in &findings {

@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::{Format, Kind};
-use crate::domain::{ChildProps, Located, PowerPointProps, Resource, ShelterProps};
+use crate::domain::{ChildProps, Located, PowerPointProps, Resource, ShelterProps, spreadsheet};
 use crate::store::{AccessEntry, Store};
 
 pub(super) async fn run(db: &str, kind: Kind, format: Format) -> Result<()> {
@@ -40,7 +40,7 @@ async fn plans(store: &Store, format: Format) -> Result<String> {
         ordered.sort_by(|a, b| a.child_id.cmp(&b.child_id));
         return Ok(serde_json::to_string_pretty(&ordered)? + "\n");
     }
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = spreadsheet::writer();
     out.write_record([
         "児童ID",
         "氏名",
@@ -64,7 +64,7 @@ async fn plans(store: &Store, format: Format) -> Result<String> {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let supporters: Vec<String> =
             b.supporters.iter().map(|s| format!("{} {}", s.name, s.phone.clone().unwrap_or_default())).collect();
-        out.write_record([
+        let record = [
             child.id.clone(),
             child.props.name.clone(),
             text(&child.props.district),
@@ -80,10 +80,10 @@ async fn plans(store: &Store, format: Format) -> Result<String> {
             b.next_review_due.map(|d| d.to_string()).unwrap_or_default(),
             p.author.clone(),
             p.created_at.clone(),
-        ])?;
+        ];
+        out.write_record(record.iter().map(|cell| spreadsheet::text_cell(cell).into_owned()))?;
     }
-    let bytes = out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(format!("\u{feff}{}", String::from_utf8(bytes)?))
+    Ok(spreadsheet::finish(out)?)
 }
 
 /// A serde enum's wire name (`agreed`, `family_car`), for CSV cells.
@@ -114,20 +114,18 @@ pub(crate) fn render<P: Resource>(items: &[Located<P>], format: Format) -> Resul
             }
         }
     }
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = spreadsheet::writer();
     let header = ["id", "lon", "lat"].into_iter().map(String::from).chain(columns.iter().cloned());
     out.write_record(header)?;
     for (item, row) in items.iter().zip(&rows) {
         let cells = columns.iter().map(|c| match row.get(c) {
             None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
+            Some(Value::String(s)) => spreadsheet::text_cell(s).into_owned(),
             Some(other) => other.to_string(),
         });
         let record: Vec<String> =
             [item.id.clone(), item.lon.to_string(), item.lat.to_string()].into_iter().chain(cells).collect();
         out.write_record(&record)?;
     }
-    let bytes = out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    // The BOM is what makes Excel read UTF-8 (Japanese) correctly.
-    Ok(format!("\u{feff}{}", String::from_utf8(bytes)?))
+    Ok(spreadsheet::finish(out)?)
 }

@@ -11,6 +11,7 @@ pub mod intake;
 pub mod plan;
 pub mod power_point;
 pub mod shelter;
+pub mod spreadsheet;
 pub mod travel;
 
 pub use child::{Child, ChildProps, Conflict, Contact, Device, DeviceKind, Hospital};

@@ -371,7 +371,7 @@ small {{ color: #333; }} .meta {{ font-size: 8.5pt; color: #333; }}
         birth = date(c.birth_date),
         version = plan.map(|p| p.version).unwrap_or(0),
         author = esc(plan.map(|p| p.author.as_str()).unwrap_or("—")),
-        today = time::OffsetDateTime::now_utc().date(),
+        today = crate::planning::audit::today_in_japan(),
         load = c.critical_load_w(),
         map = svg_map((child.lon, child.lat), &dests),
         alerts = alerts,

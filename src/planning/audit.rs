@@ -19,6 +19,12 @@ use crate::spatial::{Catalog, Entry, geodesy::geodesic_inverse};
 /// Older than this, a review or a verification is stale.
 pub const STALE_AFTER: Duration = Duration::days(365);
 
+/// Today's date in Japan (UTC+9, no daylight saving): dates in plans are Japanese dates, so
+/// between 00:00 and 09:00 JST the UTC date would still be yesterday's.
+pub fn today_in_japan() -> Date {
+    time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9)).date()
+}
+
 /// How urgent a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -129,6 +135,9 @@ pub fn destination_missing(case: &Case, ctx: &Ctx) -> Option<Finding> {
 /// `power_incompatible` (error): the planned point cannot run all life-critical devices at
 /// once (outlets, pure sine, capacity) or only charges batteries. Status is its own rule.
 pub fn power_incompatible(case: &Case, _: &Ctx) -> Option<Finding> {
+    if !case.has_life_critical() {
+        return None; // the rule is about life-critical devices; without any, any point will do
+    }
     let p = case.power.as_ref()?;
     let runs = can_run_all(&p.props, case.child.props.life_critical()) && !p.props.charge_only;
     (!runs)
@@ -202,19 +211,33 @@ pub fn shelter_hazard(case: &Case, _: &Ctx) -> Option<Finding> {
         .flatten()
 }
 
-/// `review_overdue` (warning): the review date has passed, or the last review is over a year old (or never happened).
+/// `review_overdue` (warning): the review date has passed, or the last review is over a year old.
+///
+/// A plan never reviewed counts as reviewed when it was written (its `created_at`): writing
+/// it with the family is the first review, so a new plan is not flagged the day it is made.
 pub fn review_overdue(case: &Case, ctx: &Ctx) -> Option<Finding> {
-    let b = &case.plan?.body;
+    let plan = case.plan?;
+    let b = &plan.body;
     let message = if let Some(due) = b.next_review_due.filter(|due| *due < ctx.today) {
         format!("見直し期限（{due}）を過ぎています")
     } else {
         match b.reviewed_at {
-            None => "一度も見直されていません".to_owned(),
             Some(at) if ctx.today - at > STALE_AFTER => format!("最後の見直し（{at}）から1年以上経っています"),
             Some(_) => return None,
+            None => match written_on(plan) {
+                Some(at) if ctx.today - at <= STALE_AFTER => return None,
+                Some(at) => format!("作成（{at}）から1年以上見直されていません"),
+                None => "見直しの記録がありません".to_owned(),
+            },
         }
     };
     case.finding(Severity::Warning, "review_overdue", message)
+}
+
+/// The date a plan version was stored, from its RFC 3339 `created_at`.
+fn written_on(plan: &Plan) -> Option<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    plan.created_at.get(..10).and_then(|day| Date::parse(day, format).ok())
 }
 
 /// `no_supporter` (warning): nobody is assigned to help.
@@ -391,6 +414,13 @@ mod tests {
         assert_eq!(rules_fired(with(|b| b.shelter_id = Some("s-quake".into())), child()), ["shelter_hazard"]);
         assert_eq!(rules_fired(with(|b| b.next_review_due = Some(date!(2026 - 11 - 01))), child()), ["review_overdue"]);
         assert_eq!(rules_fired(with(|b| b.reviewed_at = Some(date!(2025 - 10 - 01))), child()), ["review_overdue"]);
+        // Never reviewed: the plan's writing counts as its review, until a year has passed.
+        assert_eq!(rules_fired(with(|b| b.reviewed_at = None), child()), Vec::<&str>::new());
+        let mut old_unreviewed = with(|b| b.reviewed_at = None);
+        if let Some(p) = old_unreviewed.as_mut() {
+            p.created_at = "2025-11-01T09:00:00Z".into();
+        }
+        assert_eq!(rules_fired(old_unreviewed, child()), ["review_overdue"]);
         assert_eq!(rules_fired(with(|b| b.supporters.clear()), child()), ["no_supporter"]);
         let mut no_consent = child();
         no_consent.props.consent_to_share = false;
@@ -414,6 +444,22 @@ mod tests {
             child(),
         );
         assert_eq!(fired, ["power_unreachable", "better_power_nearby"]);
+    }
+
+    #[test]
+    fn a_charge_only_point_is_no_finding_for_a_child_without_life_critical_devices() {
+        let mut c = child();
+        c.props.devices[0].life_critical = false;
+        let catalog = Catalog::default();
+        catalog.load(vec![power("p-charge", 0.004, json!({"charge_only": true}))]);
+        catalog.load(vec![shelter("s-flood", &["flood"])]);
+        let ctx = Ctx { catalog: &catalog, travel: TravelModel::default(), today: date!(2026 - 11 - 24) };
+        let plan = with(|b| b.power_point_id = Some("p-charge".into()));
+        let fired: Vec<_> = audit_child(&ctx, &c, plan.as_ref()).iter().map(|f| f.rule).collect();
+        assert_eq!(fired, Vec::<&str>::new());
+        c.props.devices[0].life_critical = true;
+        let fired: Vec<_> = audit_child(&ctx, &c, plan.as_ref()).iter().map(|f| f.rule).collect();
+        assert_eq!(fired, ["power_incompatible"]);
     }
 
     #[test]
