@@ -41,7 +41,9 @@ pub fn walks(transport: Option<Transport>) -> bool {
 }
 
 /// What a coordinator sends with `PUT …/plan`: `version` is the one it was based on.
+/// Unknown fields are refused, so a misspelt `powerpoint_id` is not silently stored as none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PlanInput {
     /// The version this edit started from; 0 when the child has no plan yet.
     pub version: i64,

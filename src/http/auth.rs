@@ -7,9 +7,14 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
 
 use super::{AppState, Error, Result};
 use crate::store::{AccessEntry, Role, TokenRecord, now_rfc3339};
+
+/// How long a token read from the database is trusted before it is read again: short
+/// enough that a deleted token or an unbound child stops working on every instance soon.
+const TOKEN_CACHE_TTL: Duration = Duration::from_secs(30);
 
 /// Hex SHA-256 of a token secret: the only form in which tokens are stored.
 pub fn hash_token(secret: &str) -> String {
@@ -87,21 +92,29 @@ impl FromRequestParts<AppState> for Caller {
         let secret = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|h| h.split_once(' '))
+            // RFC 7235: the scheme name is case-insensitive.
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .filter(|s| !s.is_empty())
             .ok_or_else(|| Error::Unauthorized("Authorization must be \"Bearer <token>\"".into()))?;
         let hash = hash_token(secret);
-        if let Some(t) = state.tokens.read().get(&hash) {
+        if let Some((t, read_at)) = state.tokens.read().get(&hash)
+            && read_at.elapsed() < TOKEN_CACHE_TTL
+        {
             return Ok(Caller::Token(t.clone()));
         }
-        // Tokens made by `powermap token create` while we run are found on first use.
+        // Tokens made by `powermap token create` while we run are found on first use; a
+        // cached one is read again after the TTL, so a child unbound elsewhere drops out.
         match state.store.find_token(&hash).await? {
             Some(t) => {
-                state.tokens.write().insert(hash, t.clone());
+                state.tokens.write().insert(hash, (t.clone(), Instant::now()));
                 Ok(Caller::Token(t))
             }
-            None => Err(Error::Unauthorized("unknown token".into())),
+            None => {
+                state.tokens.write().remove(&hash);
+                Err(Error::Unauthorized("unknown token".into()))
+            }
         }
     }
 }

@@ -42,12 +42,9 @@ async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<Stri
     Ok(Json(child.to_feature()))
 }
 
-async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>)> {
+async fn create(State(state): State<AppState>, caller: Caller, body: JsonBody) -> Result<(StatusCode, Json<Value>)> {
     caller.require(&[Role::Planner])?;
+    let body = body.read().await?;
     let (items, is_collection) = parse_body::<ChildProps>(&body)?;
     let log: Vec<_> = items.iter().map(|c| caller.log_entry("create", &c.id)).collect();
     write(&state, &items, WriteMode::CreateOnly, &log).await?;
@@ -58,10 +55,10 @@ async fn replace(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
+    body: JsonBody,
 ) -> Result<(StatusCode, Json<Feature>)> {
     caller.require(&[Role::Planner])?;
-    let child = replacement::<ChildProps>(&id, &body)?;
+    let child = replacement::<ChildProps>(&id, &body.read().await?)?;
     let log = [caller.log_entry("update", &id)];
     let created = write(&state, std::slice::from_ref(&child), WriteMode::Upsert, &log).await?;
     let status = if created.first() == Some(&true) { StatusCode::CREATED } else { StatusCode::OK };
@@ -75,5 +72,7 @@ async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<St
         return Err(Error::NotFound(format!("no child {id}")));
     }
     state.catalog.remove::<ChildProps>(&id);
+    // The store unbound the child from family tokens; forget cached bindings at once.
+    state.tokens.write().retain(|_, (token, _)| !token.child_ids.contains(&id));
     Ok(StatusCode::NO_CONTENT)
 }

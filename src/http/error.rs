@@ -132,3 +132,38 @@ impl IntoResponse for Error {
         (status, Json(body)).into_response()
     }
 }
+
+/// Makes every API error JSON, as the contract says, including those axum writes itself:
+/// a path that is not valid UTF-8 (400), a method the route lacks (405, keeping `Allow`).
+pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let said = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .filter(|t| !t.is_empty());
+    let (code, fallback) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this method is not allowed on this path"),
+        StatusCode::NOT_FOUND => ("not_found", "no such path"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the body is too large"),
+        s if s.is_client_error() => ("invalid_request", "the request could not be understood"),
+        _ => ("internal", "internal error; the request was not applied"),
+    };
+    let message = said.unwrap_or_else(|| fallback.to_owned());
+    let body = ErrorBody { error: ErrorInfo { code: code.to_owned(), message, details: Vec::new() } };
+    let mut answer = (status, Json(body)).into_response();
+    if let Some(allow) = parts.headers.get(axum::http::header::ALLOW) {
+        answer.headers_mut().insert(axum::http::header::ALLOW, allow.clone());
+    }
+    answer
+}

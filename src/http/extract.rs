@@ -12,14 +12,24 @@ use serde_json::Value;
 use super::{Error, Result};
 use crate::domain::feature::validate_lon_lat;
 
-/// A JSON body: 413 past the limit, 400 with line and column when it does not parse.
-pub struct JsonBody(pub Value);
+/// A JSON body, read only when the handler asks for it, after its role check: an anonymous
+/// or under-privileged caller gets 401/403 (not a parse error) and cannot make the server
+/// buffer and parse a 64 MiB body.
+pub struct JsonBody(Request);
 
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = Error;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+    async fn from_request(req: Request, _state: &S) -> Result<Self> {
+        Ok(JsonBody(req))
+    }
+}
+
+impl JsonBody {
+    /// Reads and parses the body: 413 past the limit, 400 with line and column when it does
+    /// not parse.
+    pub async fn read(self) -> Result<Value> {
+        let bytes = Bytes::from_request(self.0, &()).await.map_err(|rejection| {
             if rejection.into_response().status() == StatusCode::PAYLOAD_TOO_LARGE {
                 Error::PayloadTooLarge(format!("the body is over the {} MiB limit", super::MAX_BODY_BYTES >> 20))
             } else {
@@ -27,7 +37,6 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             }
         })?;
         serde_json::from_slice(&bytes)
-            .map(JsonBody)
             .map_err(|e| Error::BadRequest { code: "invalid_json", message: format!("body is not valid JSON: {e}") })
     }
 }

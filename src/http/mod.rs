@@ -39,8 +39,9 @@ pub struct AppState {
     pub store: Store,
     /// The live indexes.
     pub catalog: Arc<Catalog>,
-    /// Tokens seen so far, by hash, so most requests need no database round trip.
-    pub tokens: Arc<RwLock<HashMap<String, TokenRecord>>>,
+    /// Tokens seen recently, by hash, with when they were read, so most requests need no
+    /// database round trip; entries expire (see `auth`) so a change made elsewhere applies.
+    pub tokens: Arc<RwLock<HashMap<String, (TokenRecord, std::time::Instant)>>>,
     /// Settings.
     pub config: Arc<ServeConfig>,
     /// The store's newest change when the indexes were loaded: where syncing starts.
@@ -80,6 +81,7 @@ pub fn app(state: AppState) -> Router {
         .merge(scenarios::router())
         .merge(openapi::router());
     let mut router = api
+        .layer(axum::middleware::from_fn(error::json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
     if let Some(dir) = &state.config.web_dir {

@@ -7,14 +7,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::Value;
-use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::extract::{JsonBody, Params};
 use super::resources::path_id;
 use super::{AppState, Caller, Detail, Error, Result};
-use crate::domain::ChildProps;
 use crate::domain::plan::{Plan, PlanInput};
+use crate::domain::{ChildProps, spreadsheet};
 use crate::planning::audit::{Ctx, Finding, audit};
 use crate::spatial::Entry;
 use crate::store::{Role, now_rfc3339};
@@ -51,11 +50,11 @@ async fn write(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
+    body: JsonBody,
 ) -> Result<Json<Plan>> {
     let token = caller.require(&[Role::Coordinator, Role::Planner])?;
     readable_child(&state, &caller, &id)?;
-    let input = parse_plan(&body)?;
+    let input = parse_plan(&id, body.read().await?)?;
     let based_on = input.version;
     let plan = state
         .store
@@ -65,12 +64,26 @@ async fn write(
 }
 
 /// A plan body with field-named 422s, like every other write.
-fn parse_plan(body: &Value) -> Result<PlanInput> {
+///
+/// The body must be an object (serde would also fill the struct from an array) and may
+/// carry only the plan's fields; the read-only ones a client echoes back from `GET`
+/// (`child_id`, `author`, `created_at`) are ignored, but a `child_id` must be this child.
+fn parse_plan(child_id: &str, mut body: Value) -> Result<PlanInput> {
     let unprocessable = |field: String, message: String| Error::Unprocessable {
         message: format!("{field}: {message}"),
         details: vec![Detail { index: 0, field, message }],
     };
-    let input: PlanInput = serde_path_to_error::deserialize(body).map_err(|e| {
+    let Some(fields) = body.as_object_mut() else {
+        return Err(unprocessable("body".into(), "must be a JSON object".into()));
+    };
+    if let Some(given) = fields.remove("child_id")
+        && given.as_str() != Some(child_id)
+    {
+        return Err(unprocessable("child_id".into(), format!("must be {child_id}, the child in the path")));
+    }
+    fields.remove("author");
+    fields.remove("created_at");
+    let input: PlanInput = serde_path_to_error::deserialize(&body).map_err(|e| {
         let path = e.path().to_string();
         unprocessable(if path == "." { "body".into() } else { path }, e.inner().to_string())
     })?;
@@ -109,7 +122,8 @@ async fn run_audit(State(state): State<AppState>, caller: Caller, params: Params
     let plans = state.store.current_plans().await?;
     let log: Vec<_> = children.iter().map(|c| caller.log_entry("audit", &c.id)).collect();
     state.store.log_access(&log).await?;
-    let ctx = Ctx { catalog: &state.catalog, travel: state.config.travel, today: OffsetDateTime::now_utc().date() };
+    let ctx =
+        Ctx { catalog: &state.catalog, travel: state.config.travel, today: crate::planning::audit::today_in_japan() };
     let findings = audit(&ctx, &children, &plans);
     let report = AuditReport { generated_at: now_rfc3339(), children: children.len(), findings };
     if !csv {
@@ -121,18 +135,21 @@ async fn run_audit(State(state): State<AppState>, caller: Caller, params: Params
         .into_response())
 }
 
-/// The audit as CSV for Excel: UTF-8 with a BOM, Japanese headers, RFC 4180 quoting.
+/// The audit as CSV for Excel: UTF-8 with a BOM, Japanese headers, RFC 4180 quoting and
+/// no cell Excel would evaluate.
 pub fn audit_csv(report: &AuditReport, children: &[Entry<ChildProps>]) -> std::result::Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let by_id: std::collections::HashMap<&str, &ChildProps> =
+        children.iter().map(|c| (c.id.as_str(), &c.props)).collect();
+    let mut w = spreadsheet::writer();
     w.write_record(["児童ID", "氏名", "地区", "重要度", "ルール", "内容"])?;
     for f in &report.findings {
-        let child = children.iter().find(|c| c.id == f.child_id);
-        let name = child.map(|c| c.props.name.as_str()).unwrap_or("");
-        let district = child.and_then(|c| c.props.district.as_deref()).unwrap_or("");
-        w.write_record([f.child_id.as_str(), name, district, f.severity.label_ja(), f.rule, f.message.as_str()])?;
+        let child = by_id.get(f.child_id.as_str());
+        let name = child.map(|c| c.name.as_str()).unwrap_or("");
+        let district = child.and_then(|c| c.district.as_deref()).unwrap_or("");
+        let cells = [f.child_id.as_str(), name, district, f.severity.label_ja(), f.rule, f.message.as_str()];
+        w.write_record(cells.map(|cell| spreadsheet::text_cell(cell).into_owned()))?;
     }
-    let bytes = w.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
-    Ok(format!("\u{feff}{}", String::from_utf8_lossy(&bytes)))
+    spreadsheet::finish(w)
 }
 
 async fn sheet(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Html<String>> {

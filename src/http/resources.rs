@@ -117,9 +117,10 @@ async fn list<P: Indexed>(State(state): State<AppState>, params: Params) -> Resu
 async fn create<P: Indexed>(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody,
+    body: JsonBody,
 ) -> Result<(StatusCode, Json<Value>)> {
     caller.require(&[Role::Planner])?;
+    let body = body.read().await?;
     let (items, is_collection) = parse_body::<P>(&body)?;
     write(&state, &items, WriteMode::CreateOnly, &[]).await?;
     Ok(created_body(&items, is_collection))
@@ -135,10 +136,10 @@ async fn replace<P: Indexed>(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
+    body: JsonBody,
 ) -> Result<(StatusCode, Json<Feature>)> {
     caller.require(&[Role::Planner])?;
-    let item = replacement::<P>(&id, &body)?;
+    let item = replacement::<P>(&id, &body.read().await?)?;
     let created = write(&state, std::slice::from_ref(&item), WriteMode::Upsert, &[]).await?;
     let status = if created.first() == Some(&true) { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(item.to_feature())))

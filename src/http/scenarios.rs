@@ -29,8 +29,9 @@ fn invalid(field: &str, message: String) -> Error {
     }
 }
 
-async fn outage(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> Result<Json<Value>> {
+async fn outage(State(state): State<AppState>, caller: Caller, body: JsonBody) -> Result<Json<Value>> {
     let token = caller.require(&[Role::Coordinator, Role::Planner])?;
+    let body = body.read().await?;
     let hours = body
         .get("hours")
         .and_then(Value::as_f64)

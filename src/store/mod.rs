@@ -255,6 +255,7 @@ impl Store {
     }
 
     /// Deletes one resource (and logs, in the same transaction); `false` if it was not there.
+    /// Deleting a child also deletes its plans and unbinds it from family tokens.
     pub async fn delete<P: Resource>(&self, id: &str, entries: &[AccessEntry]) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let sql = format!("DELETE FROM {} WHERE id = $1", P::COLLECTION);
@@ -262,21 +263,33 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        if P::COLLECTION == crate::domain::ChildProps::COLLECTION {
+            // A child's plans and family-token bindings go with it: an id used again later
+            // must not inherit another child's plan or let that family read the new child.
+            for sql in ["DELETE FROM plans WHERE child_id = $1", "DELETE FROM token_children WHERE child_id = $1"] {
+                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            }
+        }
         self.record_changes(&mut tx, P::COLLECTION, &[id]).await?;
         append_log(&mut tx, entries).await?;
         tx.commit().await?;
         Ok(true)
     }
 
-    /// Starts a write transaction. On PostgreSQL writers take one advisory lock, so change
-    /// numbers are committed in order and an instance replaying `seq > watermark` never
-    /// skips a write that committed late.
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads first cannot wait for the lock when it
+    /// later writes and fails with "database is locked". On PostgreSQL writers take one
+    /// advisory lock, so change numbers are committed in order and an instance replaying
+    /// `seq > watermark` never skips a write that committed late.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        let mut tx = self.pool.begin().await?;
-        if self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(7403)").execute(&mut *tx).await?;
+        match self.dialect {
+            Dialect::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Dialect::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(7403)").execute(&mut *tx).await?;
+                Ok(tx)
+            }
         }
-        Ok(tx)
     }
 
     async fn record_changes(
@@ -466,7 +479,7 @@ impl Store {
         author: &str,
         entries: &[AccessEntry],
     ) -> Result<Plan> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let current: Option<i64> = sqlx::query("SELECT MAX(version) FROM plans WHERE child_id = $1")
             .bind(child_id)
             .fetch_one(&mut *tx)

@@ -65,23 +65,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        if body.is_some() {
-            req = req.header("content-type", "application/json");
-        }
-        let req = req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let json = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
-        };
-        (status, json)
+        send(self.router.clone(), method, path, token, body).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
@@ -101,6 +85,34 @@ impl TestApp {
         let (status, answer) = self.post(path, Some(PLANNER), &body).await;
         assert_eq!(status, StatusCode::CREATED, "{answer}");
     }
+}
+
+/// Sends a request to a router (owned, so it can run in a spawned task); returns the status
+/// and the JSON body (`Null` when empty, a string when not JSON).
+pub async fn send(
+    router: Router,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let req = req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+    let res = router.oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let json = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    (status, json)
 }
 
 /// Whether this pass runs on PostgreSQL.

@@ -119,3 +119,64 @@ async fn put_body_id_must_match_the_path() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer["error"]["details"][0]["field"], "id");
 }
+
+#[tokio::test]
+async fn writes_check_the_role_before_reading_the_body() {
+    let app = TestApp::new().await;
+    for (path, method) in
+        [("/api/v1/power-points", "POST"), ("/api/v1/children", "POST"), ("/api/v1/children/child-a/plan", "PUT")]
+    {
+        let (status, answer) = app.call(method, path, None, Some(b"{not json".to_vec())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}: {answer}");
+        let (status, _) = app.call(method, path, Some(FAMILY), Some(b"{not json".to_vec())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn errors_axum_writes_itself_are_json_too() {
+    let app = TestApp::new().await;
+    let (status, answer) = app.call("PATCH", "/api/v1/power-points/p1", Some(PLANNER), None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_error(&answer, "method_not_allowed");
+    let (status, answer) = app.get("/api/v1/power-points/%FF", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&answer, "invalid_request");
+    let (status, answer) = app.get("/api/v1/no-such-thing", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(answer["error"]["code"].is_string(), "{answer}");
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let app = TestApp::new().await;
+    let req = |scheme: &str| {
+        axum::http::Request::get("/api/v1/access-log")
+            .header("authorization", format!("{scheme} {COORDINATOR}"))
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    use tower::ServiceExt;
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let res = app.router.clone().oneshot(req(scheme)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{scheme}");
+    }
+    let res = app.router.clone().oneshot(req("Basic")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn nested_text_and_numbers_are_bounded_with_422() {
+    let app = TestApp::new().await;
+    let mut c = child("c1", 140.05, 35.79, "白井", 6.0);
+    c["properties"]["contacts"] = json!([{"name": "母", "relation": "x".repeat(2001)}]);
+    let (status, answer) = app.post("/api/v1/children", Some(PLANNER), &c).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer["error"]["details"][0]["field"], "properties.contacts[0].relation");
+    let mut p = power_point("p1", 140.05, 35.79, 1, 100.0, true);
+    p["properties"]["outlets"][0]["count"] = json!(4_294_967_295u64);
+    let (status, answer) = app.post("/api/v1/power-points", Some(PLANNER), &p).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer["error"]["details"][0]["field"], "properties.outlets[0].count");
+    assert_eq!(app.get("/api/v1/power-points", None).await.1["features"], json!([]));
+}

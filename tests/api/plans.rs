@@ -99,7 +99,75 @@ async fn audit_csv_opens_in_excel_with_japanese_intact() {
     assert_eq!(&a[1], "山田, \"はると\"（架空）", "quoting survives the round trip");
     assert_eq!((&a[3], &a[4]), ("エラー", "destination_missing"));
     assert!(a[5].contains("電源ポイント gone"));
+    assert!(text.contains("\r\n") && !text.replace("\r\n", "").contains('\n'), "RFC 4180 line ends");
     assert_eq!(app.get("/api/v1/plans/audit?format=xml", Some(COORDINATOR)).await.0, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn audit_csv_cells_are_never_run_as_formulas() {
+    let app = seeded().await;
+    let mut c = child("child-x", 140.06, 35.80, "白井", 6.0);
+    c["properties"]["name"] = json!("=HYPERLINK(\"http://example.invalid\",\"x\")");
+    app.seed("/api/v1/children", c).await;
+    let (_, body) = app.get("/api/v1/plans/audit?format=csv", Some(COORDINATOR)).await;
+    let text = body.as_str().unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let x = rows.iter().find(|r| &r[0] == "child-x").unwrap();
+    assert_eq!(&x[1], "'=HYPERLINK(\"http://example.invalid\",\"x\")", "shown as text, not evaluated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_plan_writes_get_one_success_and_conflicts_never_a_500() {
+    let app = seeded().await;
+    let url = "/api/v1/children/child-a/plan";
+    let body = serde_json::to_vec(&plan(0, "p1")).unwrap();
+    let writes: Vec<_> = (0..12)
+        .map(|_| tokio::spawn(send(app.router.clone(), "PUT", url, Some(COORDINATOR), Some(body.clone()))))
+        .collect();
+    let mut statuses = Vec::new();
+    for w in writes {
+        statuses.push(w.await.unwrap().0);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT), "{statuses:?}");
+    let (_, history) = app.get("/api/v1/children/child-a/plan/history", Some(COORDINATOR)).await;
+    assert_eq!(history.as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn plan_bodies_must_be_objects_with_known_fields() {
+    let app = seeded().await;
+    let url = "/api/v1/children/child-a/plan";
+    let (status, answer) = app.put(url, Some(COORDINATOR), &json!([0, "agreed"])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["error"]["details"][0]["field"], "body");
+    let (status, answer) = app.put(url, Some(COORDINATOR), &json!({"version": 0, "powerpoint_id": "p1"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a misspelt field is not silently dropped");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("powerpoint_id"), "{answer}");
+    let (status, _) = app.put(url, Some(COORDINATOR), &json!({"version": 0, "child_id": "child-b"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // What GET answered can be sent back as the base of an edit.
+    let (_, v1) = app.put(url, Some(COORDINATOR), &plan(0, "p1")).await;
+    let (status, v2) = app.put(url, Some(COORDINATOR), &v1).await;
+    assert_eq!((status, v2["version"].as_i64()), (StatusCode::OK, Some(2)), "{v2}");
+    assert_eq!(
+        app.get("/api/v1/children/child-a/plan/history", Some(COORDINATOR)).await.1.as_array().map(Vec::len),
+        Some(2)
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_child_takes_its_plans_and_family_binding_along() {
+    let app = seeded().await;
+    app.put("/api/v1/children/child-a/plan", Some(COORDINATOR), &plan(0, "p1")).await;
+    assert_eq!(app.get("/api/v1/children/child-a", Some(FAMILY)).await.0, StatusCode::OK);
+    assert_eq!(app.call("DELETE", "/api/v1/children/child-a", Some(PLANNER), None).await.0, StatusCode::NO_CONTENT);
+    // Another child later registered under the same id inherits nothing.
+    app.seed("/api/v1/children", child("child-a", 140.07, 35.81, "白井", 4.0)).await;
+    assert_eq!(app.get("/api/v1/children/child-a/plan", Some(COORDINATOR)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/children/child-a/plan/history", Some(COORDINATOR)).await.1, json!([]));
+    assert_eq!(app.get("/api/v1/children/child-a", Some(FAMILY)).await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
