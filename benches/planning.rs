@@ -141,10 +141,11 @@ fn outage_bench(c: &mut Criterion) {
         let catalog = catalog(power_points(&mut rng, 5_000), children(&mut rng, n), Vec::new());
         let result = run_outage(&catalog, &area, 72.0, &TravelModel::default(), &HashMap::new());
         eprintln!(
-            "outage {n} children: at risk {}, assigned {}, unassigned {}, optimal {}",
+            "outage {n} children: at risk {}, assigned {}, unassigned {}, total {:.1} km, optimal {}",
             result.at_risk.len(),
             result.assignments.len(),
             result.unassigned.len(),
+            result.total_distance_m / 1000.0,
             result.optimal
         );
         group.bench_with_input(BenchmarkId::from_parameter(n), &catalog, |b, catalog| {

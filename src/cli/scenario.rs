@@ -2,7 +2,7 @@
 //! the command line, for GIS work: a summary on standard output and the assignment as
 //! GeoJSON lines (child's home → power point).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -31,19 +31,6 @@ pub enum ScenarioCommand {
     },
 }
 
-/// The geometry inside whatever GeoJSON object the file holds.
-fn area_geometry(file: &Path, value: &Value) -> Result<Value> {
-    match value.get("type").and_then(Value::as_str) {
-        Some("Feature") => Ok(value.get("geometry").cloned().unwrap_or(Value::Null)),
-        Some("FeatureCollection") => match value.get("features").and_then(Value::as_array).map(Vec::as_slice) {
-            Some([one]) => Ok(one.get("geometry").cloned().unwrap_or(Value::Null)),
-            Some(many) => bail!("{}: holds {} features; give exactly one area", file.display(), many.len()),
-            None => bail!("{}: a FeatureCollection needs a features array", file.display()),
-        },
-        _ => Ok(value.clone()),
-    }
-}
-
 pub(super) async fn run(db: &str, command: ScenarioCommand) -> Result<()> {
     let ScenarioCommand::Outage { area, hours, out } = command;
     if !(hours.is_finite() && hours > 0.0) {
@@ -51,8 +38,7 @@ pub(super) async fn run(db: &str, command: ScenarioCommand) -> Result<()> {
     }
     let text = std::fs::read_to_string(&area).with_context(|| format!("{}: cannot read", area.display()))?;
     let value: Value = serde_json::from_str(&text).with_context(|| format!("{}: not JSON", area.display()))?;
-    let polygon =
-        parse_area(&area_geometry(&area, &value)?).map_err(|e| anyhow::anyhow!("{}: {}", area.display(), e.0))?;
+    let polygon = parse_area(&value).map_err(|e| anyhow::anyhow!("{}: {}", area.display(), e.0))?;
 
     let store = Store::connect(db).await?;
     let catalog = Catalog::default();

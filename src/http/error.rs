@@ -70,6 +70,9 @@ pub enum Error {
     /// 500: logged, never described to the client.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// 500 for a failure of our own (a worker task that panicked): logged, not described.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -89,7 +92,7 @@ impl Error {
             Error::Unprocessable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_feature"),
             Error::Store(StoreError::AlreadyExists(_)) => (StatusCode::CONFLICT, "already_exists"),
             Error::Store(StoreError::VersionConflict { .. }) => (StatusCode::CONFLICT, "version_conflict"),
-            Error::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Error::Store(_) | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
 }
@@ -120,6 +123,10 @@ impl IntoResponse for Error {
             Error::Store(e @ (StoreError::AlreadyExists(_) | StoreError::VersionConflict { .. })) => e.to_string(),
             Error::Store(e) => {
                 tracing::error!(error = %e, "store error");
+                "internal error; the request was not applied".to_owned()
+            }
+            Error::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
                 "internal error; the request was not applied".to_owned()
             }
             other => other.to_string(),

@@ -373,7 +373,13 @@ fn collection_schema(feature: &str) -> Schema {
 
 fn outage_request_schema() -> Schema {
     ObjectBuilder::new()
-        .property("area", ObjectBuilder::new().description(Some("GeoJSON Polygon or MultiPolygon (holes allowed)")))
+        .property(
+            "area",
+            ObjectBuilder::new().description(Some(
+                "GeoJSON Polygon or MultiPolygon (holes allowed), bare, as a Feature, or as a FeatureCollection \
+                 of exactly one; at most 100000 positions",
+            )),
+        )
         .property("hours", ObjectBuilder::new().schema_type(Type::Number).description(Some("outage length, > 0")))
         .property("name", ObjectBuilder::new().schema_type(Type::String).description(Some("save under this name")))
         .required("area")
@@ -387,10 +393,24 @@ fn outage_result_schema() -> Schema {
         .property("child_id", ObjectBuilder::new().schema_type(Type::String))
         .property("power_point_id", ObjectBuilder::new().schema_type(Type::String))
         .property("distance_m", ObjectBuilder::new().schema_type(Type::Number))
-        .property("travel_min", ObjectBuilder::new().schema_type(Type::Number));
-    let unassigned = ObjectBuilder::new()
-        .property("child_id", ObjectBuilder::new().schema_type(Type::String))
-        .property("reason", ObjectBuilder::new().schema_type(Type::String));
+        .property("travel_min", ObjectBuilder::new().schema_type(Type::Number))
+        .property(
+            "within_battery",
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .description(Some("the trip leaves at least half the child's battery, as in nearest answers")),
+        );
+    let unassigned =
+        ObjectBuilder::new().property("child_id", ObjectBuilder::new().schema_type(Type::String)).property(
+            "reason",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["no_compatible_point", "all_full"]))
+                .description(Some(
+                    "no_compatible_point: no point that is up runs all the child's life-critical devices; \
+                     all_full: some do, but their outlets and watts go to others in the optimum",
+                )),
+        );
     ObjectBuilder::new()
         .property("optimal", ObjectBuilder::new().schema_type(Type::Boolean))
         .property("affected", ids())
@@ -398,6 +418,10 @@ fn outage_result_schema() -> Schema {
         .property("assignments", utoipa::openapi::schema::ArrayBuilder::new().items(assignment))
         .property("unassigned", utoipa::openapi::schema::ArrayBuilder::new().items(unassigned))
         .property("points_out", ids())
+        .property(
+            "total_distance_m",
+            ObjectBuilder::new().schema_type(Type::Number).description(Some("sum of the assignments' distance_m")),
+        )
         .property("scenario_id", ObjectBuilder::new().schema_type(Type::String).description(Some("when saved")))
         .required("optimal")
         .required("assignments")

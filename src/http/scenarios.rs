@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::extract::JsonBody;
 use super::resources::path_id;
 use super::{AppState, Caller, Detail, Error, Result};
-use crate::planning::outage::{parse_area, run_outage};
+use crate::planning::outage::{AreaError, parse_area, run_outage};
 use crate::store::{Role, SavedScenario, now_rfc3339};
 
 /// Named demo areas for Shiroi, offered by the planner view.
@@ -29,6 +29,19 @@ fn invalid(field: &str, message: String) -> Error {
     }
 }
 
+/// The optional `name`: a string, trimmed, at most 200 characters; blank means unnamed.
+fn scenario_name(body: &Value) -> Result<Option<&str>> {
+    let name = match body.get("name") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s.trim(),
+        Some(_) => return Err(invalid("name", "must be a string".into())),
+    };
+    if name.chars().count() > crate::domain::MAX_NAME_CHARS {
+        return Err(invalid("name", "must be at most 200 characters".into()));
+    }
+    Ok((!name.is_empty()).then_some(name))
+}
+
 async fn outage(State(state): State<AppState>, caller: Caller, body: JsonBody) -> Result<Json<Value>> {
     let token = caller.require(&[Role::Coordinator, Role::Planner])?;
     let body = body.read().await?;
@@ -37,16 +50,21 @@ async fn outage(State(state): State<AppState>, caller: Caller, body: JsonBody) -
         .and_then(Value::as_f64)
         .filter(|h| h.is_finite() && *h > 0.0)
         .ok_or_else(|| invalid("hours", "must be a number greater than 0".into()))?;
-    let area = parse_area(body.get("area").unwrap_or(&Value::Null)).map_err(|e| invalid("area", e.0))?;
-    let name = body.get("name").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty());
-    if name.is_some_and(|n| n.chars().count() > crate::domain::MAX_NAME_CHARS) {
-        return Err(invalid("name", "must be at most 200 characters".into()));
-    }
+    let name = scenario_name(&body)?;
     let plans = state.store.current_plans().await?;
-    let result = run_outage(&state.catalog, &area, hours, &state.config.travel, &plans);
+    // Checking a boundary and assigning thousands of children is CPU work: off the async
+    // workers, so that other requests (and /healthz) are answered meanwhile.
+    let (catalog, travel, area) = (state.catalog.clone(), state.config.travel, body.get("area").cloned());
+    let result = tokio::task::spawn_blocking(move || {
+        let area = parse_area(area.as_ref().unwrap_or(&Value::Null))?;
+        Ok::<_, AreaError>(run_outage(&catalog, &area, hours, &travel, &plans))
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("outage scenario task failed: {e}")))?
+    .map_err(|e| invalid("area", e.0))?;
     let log: Vec<_> = result.affected.iter().map(|id| caller.log_entry("scenario", id)).collect();
     state.store.log_access(&log).await?;
-    let mut answer = serde_json::to_value(&result).map_err(crate::store::StoreError::from)?;
+    let mut answer = serde_json::to_value(&result).map_err(|e| Error::Internal(e.to_string()))?;
     if let Some(name) = name {
         let saved = SavedScenario {
             id: format!("sc-{:016x}", rand::random::<u64>()),

@@ -1,31 +1,42 @@
-//! Optimal assignment of at-risk children to power points: min-cost flow.
+//! Assignment of at-risk children to power points: fewest children left without power, then
+//! least total travel, never past a point's watts or outlets.
 //!
-//! Each child is one unit of flow from the source to the sink, through an edge to each
-//! candidate point (cost: geodesic distance in decimetres) or, at a prohibitive cost, through
-//! an "unassigned" edge. A point passes at most `slots` children to the sink. Children are
-//! added one at a time, each by a shortest augmenting path found with Dijkstra on reduced
-//! costs (successive shortest paths with Johnson potentials; the search stops when it reaches
-//! the sink, so an uncontested child costs only its own few edges). After each child the flow
-//! is a minimum-cost flow for the children added so far, so the final flow first maximises the
-//! number placed and then minimises the total distance.
+//! 1. **Relaxation.** A min-cost flow ([`flow`]) where each child is one unit and a point
+//!    takes at most a *slot bound* of children (the most that outlets per type and watts
+//!    allow for the lightest of the children that list it). Every real assignment fits the
+//!    relaxation, so its cost is a lower bound; its potentials give a dual solution
+//!    (α per child, β per point) and a reduced cost `r(c, p) = d(c, p) + β(p) − α(c) ≥ 0`.
+//! 2. If the relaxed flow fits every point, it is optimal. Otherwise two **repairs** keep the
+//!    children with most to lose at each over-full point and place the rest (greedily, or by
+//!    routing them through the flow again); a **local search** (relocate, swap,
+//!    eject-and-relocate) improves each within a budget, and the cheaper result is kept.
+//! 3. **Proof** ([`exact`]): any assignment costs the lower bound plus the reduced costs of
+//!    its edges (plus β for each unused slot), so an assignment better than the incumbent
+//!    uses only edges with `r ≤ gap`. Children left with one such edge are fixed; the others
+//!    fall into independent groups, each solved by branch and bound over the flow relaxation
+//!    (branching on an over-full point: which of its children goes elsewhere). When every
+//!    group is finished within the budget the answer is proven optimal.
 //!
-//! A point's `slots` is an upper bound on how many children it can hold (by outlets and by
-//! watts). If the optimal flow for those bounds fits every point's real outlets and capacity,
-//! it is optimal for the real problem (`optimal: true`). Otherwise, the bounds of the points
-//! that do not fit are lowered to what they can hold and the flow is solved again; the result
-//! always fits, but is no longer proven optimal (`optimal: false`).
-//!
-//! # References
-//! Ahuja, Magnanti, Orlin, *Network Flows* (1993), §9.7 successive shortest paths.
+//! Distances are whole decimetres, so every bound and comparison is exact integer arithmetic.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+mod exact;
+mod flow;
+
+use std::collections::VecDeque;
 
 use crate::domain::compat::can_run_all;
 use crate::domain::{Device, OutletType, PowerPointProps};
 
 /// Cost of leaving a child unplaced: more than any real distance (in decimetres) could add up to.
-const UNASSIGNED_COST: i64 = 1 << 50;
+pub(crate) const UNASSIGNED_COST: i64 = 1 << 50;
+
+/// Feasibility checks the local search may spend (each one [`can_run_all`] call): enough for
+/// every child of a large city to try a few moves, small enough to stay in milliseconds.
+const SEARCH_BUDGET: u64 = 400_000;
+/// Child routings the proof may spend (a branch-and-bound node over k children costs k, a few
+/// microseconds each): thousands of nodes for a few dozen contested children, and at most
+/// about a third of a second however the instance is shaped.
+const PROOF_BUDGET: u64 = 100_000;
 
 /// A child to place: its life-critical devices and its candidate points with distances.
 #[derive(Debug, Clone)]
@@ -44,8 +55,7 @@ pub struct Demand<'a> {
 pub struct Assignment {
     /// Point index per child.
     pub point_of: Vec<Option<usize>>,
-    /// Proven optimal: the first flow already fitted every point, and no left-out candidate
-    /// could improve it (the potentials certify it over the complete candidate lists).
+    /// Proven optimal over the complete candidate lists: fewest unplaced, then least distance.
     pub optimal: bool,
     /// Children whose left-out candidates might improve the answer: give them more and solve again.
     pub extend: Vec<usize>,
@@ -56,111 +66,285 @@ pub fn fits(point: &PowerPointProps, children: &[&Demand]) -> bool {
     can_run_all(point, children.iter().flat_map(|c| c.devices.iter().copied()))
 }
 
-/// An upper bound on how many of `users` (the children that list `point` as a candidate) could
-/// share it: any k of them together need at least the k smallest outlet counts of each type and
-/// the k smallest critical loads, so k can grow only while those sums fit. Every feasible
-/// assignment respects it.
-fn slot_bound(point: &PowerPointProps, users: &[&Demand]) -> usize {
-    Needs::of(users).bound(point)
+/// Metres to the whole decimetres every cost is counted in.
+fn decimetres(metres: f64) -> i64 {
+    (metres * 10.0).round() as i64
+}
+
+const KINDS: [OutletType; 3] = [OutletType::Ac100v, OutletType::Dc12v, OutletType::Usb];
+
+fn kind_index(kind: OutletType) -> usize {
+    match kind {
+        OutletType::Ac100v => 0,
+        OutletType::Dc12v => 1,
+        OutletType::Usb => 2,
+    }
+}
+
+/// What a point has left: watts, and outlets per type (summed in u64, saturating, so no
+/// outlet count can overflow the sum).
+#[derive(Debug, Clone, Copy)]
+struct Room {
+    watts: f64,
+    outlets: [u64; 3],
+}
+
+impl Room {
+    fn of(point: &PowerPointProps) -> Self {
+        let outlets = KINDS.map(|kind| {
+            point.outlets.iter().filter(|o| o.kind == kind).fold(0_u64, |n, o| n.saturating_add(u64::from(o.count)))
+        });
+        Room { watts: point.capacity_w, outlets }
+    }
+
+    /// What is left once `devices` are plugged in.
+    fn without<'d>(mut self, devices: impl IntoIterator<Item = &'d Device>) -> Self {
+        for d in devices {
+            self.watts -= d.rated_w;
+            let i = kind_index(d.input);
+            self.outlets[i] = self.outlets[i].saturating_sub(1);
+        }
+        self
+    }
 }
 
 /// The needs of a set of children, each dimension sorted ascending: critical load, and
 /// outlets per type.
 struct Needs {
     loads: Vec<f64>,
-    outlets: [Vec<f64>; 3],
+    outlets: [Vec<u64>; 3],
 }
 
-const KINDS: [OutletType; 3] = [OutletType::Ac100v, OutletType::Dc12v, OutletType::Usb];
-
 impl Needs {
-    fn of(children: &[&Demand]) -> Self {
-        let sorted = |mut v: Vec<f64>| {
-            v.sort_by(f64::total_cmp);
+    fn of<'d>(children: impl Iterator<Item = &'d [&'d Device]> + Clone) -> Self {
+        let mut loads: Vec<f64> = children.clone().map(|d| d.iter().map(|x| x.rated_w).sum()).collect();
+        loads.sort_by(f64::total_cmp);
+        let outlets = KINDS.map(|kind| {
+            let mut v: Vec<u64> =
+                children.clone().map(|d| d.iter().filter(|x| x.input == kind).count() as u64).collect();
+            v.sort_unstable();
             v
-        };
-        Needs {
-            loads: sorted(children.iter().map(|d| d.devices.iter().map(|x| x.rated_w).sum()).collect()),
-            outlets: KINDS.map(|kind| {
-                sorted(children.iter().map(|d| d.devices.iter().filter(|x| x.input == kind).count() as f64).collect())
-            }),
-        }
+        });
+        Needs { loads, outlets }
     }
 
-    /// The largest k whose k smallest needs fit `point` in every dimension.
-    fn bound(&self, point: &PowerPointProps) -> usize {
-        let fit_count = |needs: &[f64], have: f64| -> usize {
-            let mut used = 0.0;
-            needs
+    /// The slot bound: the largest k whose k smallest needs fit `room` in every dimension.
+    /// Any k of these children together need at least that much, so every feasible assignment
+    /// respects it. Watts get a hair of tolerance so that rounding can only loosen the bound.
+    fn bound(&self, room: Room) -> usize {
+        let have = room.watts + room.watts.abs() * 1e-9 + 1e-9;
+        let mut used = 0.0;
+        let mut bound = self
+            .loads
+            .iter()
+            .take_while(|l| {
+                used += **l;
+                used <= have
+            })
+            .count();
+        for (needs, have) in self.outlets.iter().zip(room.outlets) {
+            let mut used = 0_u64;
+            let fit = needs
                 .iter()
                 .take_while(|n| {
-                    used += **n;
+                    used = used.saturating_add(**n);
                     used <= have
                 })
-                .count()
-        };
-        let mut bound = fit_count(&self.loads, point.capacity_w);
-        for (kind, needs) in KINDS.iter().zip(&self.outlets) {
-            let have: u32 = point.outlets.iter().filter(|o| o.kind == *kind).map(|o| o.count).sum();
-            bound = bound.min(fit_count(needs, f64::from(have)));
+                .count();
+            bound = bound.min(fit);
         }
         bound
     }
 }
 
-/// Solves the assignment for `demands` over `points`.
-pub fn assign(points: &[&PowerPointProps], demands: &[Demand]) -> Assignment {
-    let mut users: Vec<Vec<&Demand>> = vec![Vec::new(); points.len()];
-    for d in demands {
-        for &(p, _) in &d.candidates {
-            users[p].push(d);
+/// The instance in integer form: candidate costs in decimetres, sorted nearest first.
+struct Problem<'p, 'a> {
+    points: &'p [&'p PowerPointProps],
+    demands: &'p [Demand<'a>],
+    costs: Vec<Vec<(usize, i64)>>,
+    /// Children listing each point.
+    users: Vec<Vec<usize>>,
+}
+
+impl<'p, 'a> Problem<'p, 'a> {
+    fn new(points: &'p [&'p PowerPointProps], demands: &'p [Demand<'a>]) -> Self {
+        let costs: Vec<Vec<(usize, i64)>> = demands
+            .iter()
+            .map(|d| {
+                let mut list: Vec<(usize, i64)> = d.candidates.iter().map(|&(p, m)| (p, decimetres(m))).collect();
+                list.sort_by_key(|&(p, cost)| (cost, p));
+                list
+            })
+            .collect();
+        let mut users = vec![Vec::new(); points.len()];
+        for (c, list) in costs.iter().enumerate() {
+            for &(p, _) in list {
+                users[p].push(c);
+            }
         }
+        Problem { points, demands, costs, users }
     }
-    let mut slots: Vec<usize> = points.iter().zip(&users).map(|(p, u)| slot_bound(p, u)).collect();
-    let mut flow = Flow::new(points.len(), demands, &slots);
-    for c in 0..demands.len() {
-        flow.augment(c);
+
+    fn devices(&self, c: usize) -> &[&'a Device] {
+        &self.demands[c].devices
     }
-    let mut optimal = true;
-    loop {
-        let point_of = flow.point_of();
-        let mut at_point: Vec<Vec<usize>> = vec![Vec::new(); points.len()];
+
+    /// What child `c` costs at `p` (or unplaced).
+    fn cost(&self, c: usize, p: Option<usize>) -> i64 {
+        p.and_then(|p| self.costs[c].iter().find(|(q, _)| *q == p)).map_or(UNASSIGNED_COST, |&(_, d)| d)
+    }
+
+    /// Slot bounds for the given potential users of each point.
+    fn slots(&self, users: &[Vec<usize>]) -> Vec<usize> {
+        self.points
+            .iter()
+            .zip(users)
+            .map(|(point, u)| Needs::of(u.iter().map(|&c| self.devices(c))).bound(Room::of(point)))
+            .collect()
+    }
+}
+
+/// A dual solution of the relaxation: every assignment that fits the slot bounds costs at
+/// least `bound`, and exactly `bound + Σ r(c, p(c)) + Σ β(p)·(unused slots at p)`.
+struct Dual {
+    /// Price of one slot per point.
+    beta: Vec<i64>,
+    /// Value of placing each child: min over its candidates of d + β (at most the unplaced cost).
+    alpha: Vec<i64>,
+    bound: i128,
+}
+
+impl Dual {
+    /// `horizon` caps α for children with left-out candidates (each at least that far), so the
+    /// dual stays feasible over the complete lists; `slots` are the bounds the dual pays for.
+    fn new(pb: &Problem, beta: Vec<i64>, slots: &[usize], horizon: impl Fn(usize) -> Option<i64>) -> Self {
+        let alpha: Vec<i64> = pb
+            .costs
+            .iter()
+            .enumerate()
+            .map(|(c, list)| {
+                let listed = list.iter().map(|&(p, d)| d.saturating_add(beta[p])).min().unwrap_or(UNASSIGNED_COST);
+                listed.min(UNASSIGNED_COST).min(horizon(c).unwrap_or(i64::MAX))
+            })
+            .collect();
+        let paid: i128 = slots.iter().zip(&beta).map(|(&s, &b)| s as i128 * i128::from(b)).sum();
+        let bound = alpha.iter().map(|&a| i128::from(a)).sum::<i128>() - paid;
+        Dual { beta, alpha, bound }
+    }
+
+    /// r(c, p): how much more than the bound an assignment pays for putting `c` at `p`.
+    fn reduced(&self, c: usize, p: usize, cost: i64) -> i128 {
+        i128::from(cost) + i128::from(self.beta[p]) - i128::from(self.alpha[c])
+    }
+}
+
+/// An assignment being improved: each child's point and each point's children.
+#[derive(Clone)]
+struct Plan {
+    point_of: Vec<Option<usize>>,
+    at: Vec<Vec<usize>>,
+}
+
+impl Plan {
+    fn new(n_points: usize, point_of: Vec<Option<usize>>) -> Self {
+        let mut at = vec![Vec::new(); n_points];
         for (c, p) in point_of.iter().enumerate() {
             if let Some(p) = p {
-                at_point[*p].push(c);
+                at[*p].push(c);
             }
         }
+        Plan { point_of, at }
+    }
+
+    fn set(&mut self, c: usize, p: Option<usize>) {
+        if let Some(old) = self.point_of[c] {
+            self.at[old].retain(|&x| x != c);
+        }
+        if let Some(new) = p {
+            self.at[new].push(c);
+        }
+        self.point_of[c] = p;
+    }
+
+    fn cost(&self, pb: &Problem) -> i128 {
+        self.point_of.iter().enumerate().map(|(c, &p)| i128::from(pb.cost(c, p))).sum()
+    }
+
+    /// Whether point `p` runs its children, plus `with`, less `without`.
+    fn fits_at(&self, pb: &Problem, p: usize, with: Option<usize>, without: Option<usize>) -> bool {
+        let stay = self.at[p].iter().filter(|&&c| Some(c) != without);
+        let devices = stay.chain(with.iter()).flat_map(|&c| pb.devices(c).iter().copied());
+        can_run_all(pb.points[p], devices)
+    }
+
+    fn over_full(&self, pb: &Problem) -> Vec<usize> {
+        (0..self.at.len()).filter(|&p| !self.at[p].is_empty() && !self.fits_at(pb, p, None, None)).collect()
+    }
+}
+
+/// How much child `c` loses if it cannot have `p`: its next-best candidate's extra cost.
+fn regret(pb: &Problem, c: usize, p: usize) -> i64 {
+    let here = pb.cost(c, Some(p));
+    let other = pb.costs[c].iter().find(|(q, _)| *q != p).map_or(UNASSIGNED_COST, |&(_, d)| d);
+    other - here
+}
+
+/// Which children stay at over-full point `p`: those with most to lose, while they fit.
+fn keep_at(pb: &Problem, plan: &Plan, p: usize) -> Vec<usize> {
+    let mut here: Vec<(i64, usize)> = plan.at[p].iter().map(|&c| (regret(pb, c, p), c)).collect();
+    here.sort_by_key(|&(r, c)| (std::cmp::Reverse(r), c));
+    let mut kept: Vec<&Device> = Vec::new();
+    let mut stay = Vec::new();
+    for (_, c) in here {
+        let before = kept.len();
+        kept.extend(pb.devices(c).iter().copied());
+        if can_run_all(pb.points[p], kept.iter().copied()) {
+            stay.push(c);
+        } else {
+            kept.truncate(before);
+        }
+    }
+    stay
+}
+
+/// Greedy repair: the children that do not stay go, most to lose first, to their nearest
+/// point with room.
+fn greedy_repair(pb: &Problem, plan: &mut Plan) {
+    let mut evicted: Vec<(i64, usize)> = Vec::new();
+    for p in plan.over_full(pb) {
+        let stay = keep_at(pb, plan, p);
+        for c in plan.at[p].clone() {
+            if !stay.contains(&c) {
+                plan.set(c, None);
+                let best = pb.costs[c].first().map_or(0, |&(_, d)| d);
+                let next = pb.costs[c].iter().find(|(q, _)| *q != p).map_or(UNASSIGNED_COST, |&(_, d)| d);
+                evicted.push((next - best, c));
+            }
+        }
+    }
+    evicted.sort_by_key(|&(r, c)| (std::cmp::Reverse(r), c));
+    for (_, c) in evicted {
+        let to = pb.costs[c].iter().map(|&(q, _)| q).find(|&q| plan.fits_at(pb, q, Some(c), None));
+        plan.set(c, to);
+    }
+}
+
+/// Flow repair: the children that do not stay are taken out of the flow, the point's slot
+/// bound drops to what stays, and they are routed again — along chains of moves where that is
+/// cheapest — until every point fits (bounds only fall, so this ends).
+fn flow_repair(pb: &Problem, mut flow: flow::Flow) -> Plan {
+    loop {
+        let plan = Plan::new(pb.points.len(), flow.point_of());
         let mut evicted = Vec::new();
-        for (p, point) in points.iter().enumerate() {
-            let mine = &at_point[p];
-            if mine.is_empty() || fits(point, &mine.iter().map(|&c| &demands[c]).collect::<Vec<_>>()) {
-                continue;
-            }
-            // Keep the children closest to this point while they fit; the bound becomes that many
-            // and the others are taken out of the flow, to be routed again.
-            let mut by_distance: Vec<(f64, usize)> = mine
-                .iter()
-                .map(|&c| (demands[c].candidates.iter().find(|(q, _)| *q == p).map(|(_, d)| *d).unwrap_or(f64::MAX), c))
-                .collect();
-            by_distance.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let mut kept: Vec<&Demand> = Vec::new();
-            for &(_, c) in &by_distance {
-                kept.push(&demands[c]);
-                if !fits(point, &kept) {
-                    kept.pop();
-                    evicted.push((c, p));
-                }
-            }
+        for p in plan.over_full(pb) {
+            let stay = keep_at(pb, &plan, p);
+            evicted.extend(plan.at[p].iter().filter(|c| !stay.contains(c)).map(|&c| (c, p)));
         }
         if evicted.is_empty() {
-            let extend = if optimal { flow.uncertified(points, demands) } else { Vec::new() };
-            let certified = extend.is_empty() && (!optimal || flow.saturation_certified(points, demands, &slots));
-            return Assignment { point_of, optimal: optimal && certified, extend };
+            return plan;
         }
-        optimal = false;
         for &(c, p) in &evicted {
             flow.evict(c, p);
-            slots[p] -= 1;
         }
         for &(c, _) in &evicted {
             flow.augment(c);
@@ -168,174 +352,235 @@ pub fn assign(points: &[&PowerPointProps], demands: &[Demand]) -> Assignment {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Edge {
-    to: usize,
-    rev: usize,
-    cap: i64,
-    cost: i64,
-}
-
-/// Min-cost flow on source → children → points → sink (plus each child → sink at
-/// [`UNASSIGNED_COST`]), kept between rounds so that a repair re-routes only the children it
-/// evicts: the remaining flow stays a minimum-cost flow, certified by the potentials.
-struct Flow {
-    n: usize,
-    sink: usize,
-    graph: Vec<Vec<Edge>>,
-    /// Index of each point's edge to the sink in its adjacency list.
-    sink_edge: Vec<usize>,
-    potential: Vec<i64>,
-    dist: Vec<i64>,
-    prev: Vec<(usize, usize)>,
-    touched: Vec<usize>,
-}
-
-impl Flow {
-    fn new(n_points: usize, demands: &[Demand], slots: &[usize]) -> Self {
-        let n = demands.len();
-        let sink = n + n_points;
-        let mut graph: Vec<Vec<Edge>> = vec![Vec::new(); sink + 1];
-        let add = |graph: &mut Vec<Vec<Edge>>, from: usize, to: usize, cap: i64, cost: i64| {
-            let (rf, rt) = (graph[to].len(), graph[from].len());
-            graph[from].push(Edge { to, rev: rf, cap, cost });
-            graph[to].push(Edge { to: from, rev: rt, cap: 0, cost: -cost });
-        };
-        for (c, d) in demands.iter().enumerate() {
-            for &(p, metres) in &d.candidates {
-                add(&mut graph, c, n + p, 1, (metres * 10.0).round() as i64);
-            }
-            add(&mut graph, c, sink, 1, UNASSIGNED_COST);
+/// First-improvement local search: a child moves to a cheaper point with room (or from
+/// nowhere to anywhere), or takes a cheaper point by moving one of its children on to another
+/// point (a swap when that is the first child's old point). Stops when no move helps or the
+/// budget of feasibility checks is spent.
+fn local_search(pb: &Problem, plan: &mut Plan, mut budget: u64) {
+    let n = plan.point_of.len();
+    let mut queued = vec![false; n];
+    let mut queue: VecDeque<usize> = VecDeque::new();
+    let push = |queue: &mut VecDeque<usize>, queued: &mut Vec<bool>, c: usize| {
+        if !queued[c] {
+            queued[c] = true;
+            queue.push_back(c);
         }
-        let mut sink_edge = Vec::with_capacity(n_points);
-        for (p, &s) in slots.iter().enumerate() {
-            sink_edge.push(graph[n + p].len());
-            add(&mut graph, n + p, sink, s as i64, 0);
-        }
-        Flow {
-            n,
-            sink,
-            graph,
-            sink_edge,
-            potential: vec![0; sink + 1],
-            dist: vec![i64::MAX; sink + 1],
-            prev: vec![(usize::MAX, 0); sink + 1],
-            touched: Vec::new(),
+    };
+    for c in 0..n {
+        if pb.cost(c, plan.point_of[c]) > pb.costs[c].first().map_or(UNASSIGNED_COST, |&(_, d)| d) {
+            push(&mut queue, &mut queued, c);
         }
     }
-
-    /// One successive-shortest-path step: routes child `c` by Dijkstra on reduced costs,
-    /// stopping when the sink is settled.
-    fn augment(&mut self, c: usize) {
-        let sink = self.sink;
-        for &v in &self.touched {
-            self.dist[v] = i64::MAX;
+    while let Some(c) = queue.pop_front() {
+        queued[c] = false;
+        let from = plan.point_of[c];
+        let now = pb.cost(c, from);
+        let Some(found) = improving_move(pb, plan, c, now, &mut budget) else {
+            if budget == 0 {
+                return;
+            }
+            continue;
+        };
+        if let Some((other, to)) = found.ejected {
+            plan.set(other, to);
+            push(&mut queue, &mut queued, other);
         }
-        self.touched.clear();
-        let mut heap = BinaryHeap::new();
-        self.dist[c] = 0;
-        self.touched.push(c);
-        heap.push(Reverse((0_i64, c)));
-        while let Some(Reverse((d, v))) = heap.pop() {
-            if d > self.dist[v] {
-                continue;
+        plan.set(c, Some(found.to));
+        // Whoever listed the point just left may now have room there.
+        if let Some(p) = from {
+            for &u in &pb.users[p] {
+                if pb.cost(u, plan.point_of[u]) > pb.cost(u, Some(p)) {
+                    push(&mut queue, &mut queued, u);
+                }
             }
-            if v == sink {
-                break;
-            }
-            for (i, e) in self.graph[v].iter().enumerate() {
-                if e.cap <= 0 {
+        }
+        push(&mut queue, &mut queued, c);
+    }
+}
+
+/// A move for one child: where it goes, and which child it displaces to where.
+struct Move {
+    to: usize,
+    ejected: Option<(usize, Option<usize>)>,
+}
+
+fn improving_move(pb: &Problem, plan: &Plan, c: usize, now: i64, budget: &mut u64) -> Option<Move> {
+    let from = plan.point_of[c];
+    for &(q, dq) in &pb.costs[c] {
+        if dq >= now {
+            break;
+        }
+        if Some(q) == from {
+            continue;
+        }
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        if plan.fits_at(pb, q, Some(c), None) {
+            return Some(Move { to: q, ejected: None });
+        }
+    }
+    for &(q, dq) in &pb.costs[c] {
+        if dq >= now {
+            break;
+        }
+        if Some(q) == from {
+            continue;
+        }
+        let gain = now - dq;
+        for &other in &plan.at[q] {
+            let there = pb.cost(other, Some(q));
+            // The displaced child's options, cheapest first, then none at all.
+            let onward = pb.costs[other].iter().map(|&(r, d)| (Some(r), d)).chain([(None, UNASSIGNED_COST)]);
+            let mut room_checked = false;
+            for (r, dr) in onward {
+                if gain + there - dr <= 0 {
+                    break;
+                }
+                if r == Some(q) {
                     continue;
                 }
-                let nd = d + e.cost + self.potential[v] - self.potential[e.to];
-                if nd < self.dist[e.to] {
-                    if self.dist[e.to] == i64::MAX {
-                        self.touched.push(e.to);
+                if !room_checked {
+                    if *budget == 0 {
+                        return None;
                     }
-                    self.dist[e.to] = nd;
-                    self.prev[e.to] = (v, i);
-                    heap.push(Reverse((nd, e.to)));
+                    *budget -= 1;
+                    if !plan.fits_at(pb, q, Some(c), Some(other)) {
+                        break;
+                    }
+                    room_checked = true;
+                }
+                let ok = match r {
+                    None => true,
+                    Some(r) => {
+                        if *budget == 0 {
+                            return None;
+                        }
+                        *budget -= 1;
+                        plan.fits_at(pb, r, Some(other), if Some(r) == from { Some(c) } else { None })
+                    }
+                };
+                if ok {
+                    return Some(Move { to: q, ejected: Some((other, r)) });
                 }
             }
         }
-        let d_sink = self.dist[sink];
-        if d_sink == i64::MAX {
-            return; // cannot happen: the unassigned edge always reaches the sink
-        }
-        // Potentials: π(v) += min(d(v), d(sink)) for every node keeps all residual reduced
-        // costs ≥ 0. Only differences matter, so subtract d(sink) throughout: untouched nodes
-        // then change by 0 and only the nodes this search reached are updated.
-        for &v in &self.touched {
-            self.potential[v] += self.dist[v].min(d_sink) - d_sink;
-        }
-        let mut v = sink;
-        while v != c {
-            let (u, i) = self.prev[v];
-            self.graph[u][i].cap -= 1;
-            let r = self.graph[u][i].rev;
-            self.graph[v][r].cap += 1;
-            v = u;
-        }
+    }
+    None
+}
+
+/// Solves the assignment for `demands` over `points`.
+pub fn assign(points: &[&PowerPointProps], demands: &[Demand]) -> Assignment {
+    let pb = Problem::new(points, demands);
+    let slots = pb.slots(&pb.users);
+    let mut flow = flow::Flow::new(points.len(), &pb.costs, &slots);
+    flow.solve();
+    let mut plan = Plan::new(points.len(), flow.point_of());
+    let dual = Dual::new(&pb, flow.slot_prices(points.len()), &slots, |_| None);
+    debug_assert!(dual.bound <= plan.cost(&pb), "the dual bound exceeds the relaxed optimum");
+
+    let proven = plan.over_full(&pb).is_empty() || {
+        // Two repairs, each better on some instances; each is searched from, the cheaper kept.
+        let mut greedy = plan.clone();
+        greedy_repair(&pb, &mut greedy);
+        let mut rerouted = flow_repair(&pb, flow);
+        local_search(&pb, &mut greedy, SEARCH_BUDGET);
+        local_search(&pb, &mut rerouted, SEARCH_BUDGET);
+        plan = if rerouted.cost(&pb) < greedy.cost(&pb) { rerouted } else { greedy };
+        exact::prove(&pb, &mut plan, &dual, PROOF_BUDGET)
+    };
+    let extend = if proven { truncated_and_uncertified(&pb, &plan, &dual, &slots) } else { Vec::new() };
+    Assignment { optimal: proven && extend.is_empty(), point_of: plan.point_of, extend }
+}
+
+/// With truncated candidate lists, the answer is optimal over the complete lists when no
+/// left-out candidate could beat it. The dual is rebuilt to stay feasible for them: α capped
+/// by each child's horizon, and each priced point's slots at the bound for *every* child (its
+/// users could grow). An assignment using a left-out candidate of child c then costs at least
+/// that bound plus horizon(c) − α(c); the children for which that is below the answer's cost
+/// are returned, to be given more candidates.
+fn truncated_and_uncertified(pb: &Problem, plan: &Plan, dual: &Dual, slots: &[usize]) -> Vec<usize> {
+    if pb.demands.iter().all(|d| d.horizon_m.is_none()) {
+        return Vec::new();
+    }
+    let everyone: Vec<usize> = (0..pb.demands.len()).collect();
+    let all_users = vec![everyone; pb.points.len()];
+    let wide: Vec<usize> = pb.slots(&all_users).into_iter().zip(slots).map(|(w, &s)| w.max(s)).collect();
+    let horizon = |c: usize| pb.demands[c].horizon_m.map(decimetres);
+    let full = Dual::new(pb, dual.beta.clone(), &wide, horizon);
+    let gap = plan.cost(pb) - full.bound;
+    (0..pb.demands.len())
+        .filter(|&c| horizon(c).is_some_and(|h| i128::from(h) - i128::from(full.alpha[c]) < gap))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn point(ac: u32, capacity_w: f64) -> PowerPointProps {
+        serde_json::from_value(json!({"name": "p", "kind": "generator", "capacity_w": capacity_w, "pure_sine": true,
+            "outlets": [{"type": "ac100v", "count": ac, "max_w": 1500}]}))
+        .unwrap()
     }
 
-    /// Takes child `c` off point `p` and lowers the point's slots by one, so the point stays
-    /// as full as it was. Raising π(c) keeps every reduced cost ≥ 0: nothing flows into `c` now.
-    fn evict(&mut self, c: usize, p: usize) {
-        let node = self.n + p;
-        let Some(i) = self.graph[c].iter().position(|e| e.to == node && e.cap == 0) else {
-            return;
-        };
-        self.graph[c][i].cap = 1;
-        let r = self.graph[c][i].rev;
-        self.graph[node][r].cap = 0;
-        // One unit less through p → sink, and one slot less: the forward residual is unchanged.
-        let s = self.sink_edge[p];
-        let back = self.graph[node][s].rev;
-        self.graph[self.sink][back].cap -= 1;
-        let highest = self.graph[c]
-            .iter()
-            .filter(|e| e.cap > 0)
-            .map(|e| self.potential[e.to] - e.cost)
-            .max()
-            .unwrap_or(self.potential[c]);
-        self.potential[c] = self.potential[c].max(highest);
+    fn device(rated_w: f64) -> Device {
+        serde_json::from_value(
+            json!({"kind": "ventilator", "rated_w": rated_w, "input": "ac100v", "life_critical": true}),
+        )
+        .unwrap()
     }
 
-    /// The children with left-out candidates whose cheapest possible left-out edge would have a
-    /// negative reduced cost: cost ≥ horizon, and the point's potential is at most the largest
-    /// of any point's (a point outside the graph would sit at the sink's).
-    fn uncertified(&self, points: &[&PowerPointProps], demands: &[Demand]) -> Vec<usize> {
-        let pi_max = (0..points.len()).map(|p| self.potential[self.n + p]).chain([self.potential[self.sink]]).max();
-        let pi_max = pi_max.unwrap_or(0);
-        demands
-            .iter()
-            .enumerate()
-            .filter(|(c, d)| d.horizon_m.is_some_and(|h| (h * 10.0).round() as i64 + self.potential[*c] - pi_max < 0))
-            .map(|(c, _)| c)
-            .collect()
+    #[test]
+    fn outlet_counts_near_u32_max_neither_overflow_nor_panic() {
+        let mut p = point(u32::MAX, 1e9);
+        p.outlets.push(p.outlets[0].clone());
+        let room = Room::of(&p);
+        assert_eq!(room.outlets[0], 2 * u64::from(u32::MAX));
+        let d = device(10.0);
+        let kids: Vec<Vec<&Device>> = vec![vec![&d]; 3];
+        assert_eq!(Needs::of(kids.iter().map(Vec::as_slice)).bound(room), 3);
     }
 
-    /// With left-out candidates, a full point's bound could grow once more children list it;
-    /// that cannot lower the cost when π(p) ≥ π(sink), or when no set of children at all
-    /// (the lightest needs among every child) would raise the point's bound.
-    fn saturation_certified(&self, points: &[&PowerPointProps], demands: &[Demand], slots: &[usize]) -> bool {
-        if demands.iter().all(|d| d.horizon_m.is_none()) {
-            return true;
-        }
-        let everyone = Needs::of(&demands.iter().collect::<Vec<_>>());
-        points.iter().enumerate().all(|(p, point)| {
-            let node = self.n + p;
-            let full = self.graph[node][self.sink_edge[p]].cap == 0;
-            !full || self.potential[node] >= self.potential[self.sink] || everyone.bound(point) <= slots[p]
-        })
+    #[test]
+    fn the_slot_bound_counts_outlets_per_child_and_watts() {
+        let (one, two) = (device(100.0), device(100.0));
+        let single: Vec<&Device> = vec![&one];
+        let double: Vec<&Device> = vec![&one, &two];
+        let users = [single.as_slice(), double.as_slice(), double.as_slice()];
+        let needs = Needs::of(users.iter().copied());
+        // 3 outlets: the single (1) and one double (2) fit, not a third child.
+        assert_eq!(needs.bound(Room::of(&point(3, 10_000.0))), 2);
+        // Watts: 100 + 200 fit 300 W, nothing more.
+        assert_eq!(needs.bound(Room::of(&point(10, 300.0))), 2);
+        assert_eq!(needs.bound(Room::of(&point(10, 299.0))), 1);
     }
 
-    /// Each child's point, read off the saturated child → point edges.
-    fn point_of(&self) -> Vec<Option<usize>> {
-        (0..self.n)
-            .map(|c| {
-                self.graph[c].iter().find(|e| e.cap == 0 && e.to >= self.n && e.to < self.sink).map(|e| e.to - self.n)
+    #[test]
+    fn the_dual_bound_equals_the_relaxed_optimum() {
+        let points = [point(2, 1500.0), point(1, 1500.0), point(3, 400.0)];
+        let refs: Vec<&PowerPointProps> = points.iter().collect();
+        let d = device(150.0);
+        let demands: Vec<Demand> = (0..6)
+            .map(|i| Demand {
+                devices: vec![&d],
+                candidates: vec![(0, 100.0 + 37.0 * f64::from(i)), (1, 90.0 * f64::from(i)), (2, 500.0)],
+                horizon_m: None,
             })
-            .collect()
+            .collect();
+        let pb = Problem::new(&refs, &demands);
+        let slots = pb.slots(&pb.users);
+        let mut flow = flow::Flow::new(refs.len(), &pb.costs, &slots);
+        flow.solve();
+        let plan = Plan::new(refs.len(), flow.point_of());
+        let dual = Dual::new(&pb, flow.slot_prices(refs.len()), &slots, |_| None);
+        assert_eq!(dual.bound, plan.cost(&pb));
+        for (c, list) in pb.costs.iter().enumerate() {
+            for &(p, cost) in list {
+                assert!(dual.reduced(c, p, cost) >= 0);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Rules that read the domain and the index: nearest answers now; the plan audit and
 //! outage scenarios build on them.
 
+pub mod area;
 pub mod assign;
 pub mod audit;
 pub mod nearest;

@@ -2,15 +2,16 @@
 
 use std::collections::HashMap;
 
-use geo::{BoundingRect, Intersects, MultiPolygon, Point, Polygon, Validation};
+use geo::MultiPolygon;
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::area::IndexedArea;
+pub use super::area::{AreaError, MAX_AREA_POSITIONS, parse_area};
 use super::assign::{Demand, assign};
 use crate::domain::compat::serves_child;
 use crate::domain::plan::{Plan, walks};
-use crate::domain::travel::{TravelModel, round1};
+use crate::domain::travel::{TravelModel, round1, within_battery};
 use crate::domain::{ChildProps, PowerPointProps};
 use crate::spatial::{Catalog, Entry};
 
@@ -18,62 +19,6 @@ use crate::spatial::{Catalog, Entry};
 pub const CANDIDATES_PER_CHILD: usize = 16;
 /// How far the candidate lists may grow when the first ones cannot prove the optimum.
 pub const MAX_CANDIDATES_PER_CHILD: usize = 256;
-
-/// Why an area was refused; the message names the problem for the planner.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct AreaError(pub String);
-
-/// Parses a GeoJSON Polygon or MultiPolygon (bare, or as a Feature's geometry) and checks it:
-/// closed rings of at least four positions, coordinates in range, no self-intersection.
-pub fn parse_area(value: &Value) -> Result<MultiPolygon<f64>, AreaError> {
-    let geometry =
-        if value.get("type").and_then(Value::as_str) == Some("Feature") { &value["geometry"] } else { value };
-    let kind = geometry.get("type").and_then(Value::as_str).unwrap_or("");
-    let coords = geometry.get("coordinates").ok_or_else(|| AreaError("area needs coordinates".into()))?;
-    let polygons: Vec<&Value> = match kind {
-        "Polygon" => vec![coords],
-        "MultiPolygon" => coords.as_array().map(|a| a.iter().collect()).unwrap_or_default(),
-        other => return Err(AreaError(format!("area must be a GeoJSON Polygon or MultiPolygon, not {other:?}"))),
-    };
-    if polygons.is_empty() {
-        return Err(AreaError("area has no polygon".into()));
-    }
-    let mut out = Vec::new();
-    for (pi, poly) in polygons.iter().enumerate() {
-        let rings =
-            poly.as_array().filter(|r| !r.is_empty()).ok_or_else(|| AreaError(format!("polygon {pi} has no rings")))?;
-        let mut parsed = Vec::new();
-        for (ri, ring) in rings.iter().enumerate() {
-            let pts: Vec<(f64, f64)> = ring
-                .as_array()
-                .map(|r| r.iter().filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?))).collect())
-                .unwrap_or_default();
-            let len = ring.as_array().map_or(0, Vec::len);
-            if pts.len() != len || len < 4 {
-                return Err(AreaError(format!("polygon {pi} ring {ri} needs at least 4 [lon, lat] positions")));
-            }
-            if pts.first() != pts.last() {
-                return Err(AreaError(format!(
-                    "polygon {pi} ring {ri} is not closed (first and last positions differ)"
-                )));
-            }
-            if let Some((lon, lat)) =
-                pts.iter().find(|(lon, lat)| crate::domain::feature::validate_lon_lat(*lon, *lat).is_err())
-            {
-                return Err(AreaError(format!("polygon {pi} ring {ri} has a position out of range: [{lon}, {lat}]")));
-            }
-            parsed.push(geo::LineString::from(pts));
-        }
-        let exterior = parsed.remove(0);
-        out.push(Polygon::new(exterior, parsed));
-    }
-    let area = MultiPolygon::new(out);
-    if let Err(e) = area.check_validation() {
-        return Err(AreaError(format!("area is not a valid polygon: {e}")));
-    }
-    Ok(area)
-}
 
 /// One child placed at one point.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -86,6 +31,8 @@ pub struct Placement {
     pub distance_m: f64,
     /// Minutes, walking if the plan says so, else driving.
     pub travel_min: f64,
+    /// The trip leaves at least half the child's battery (as in the nearest answers).
+    pub within_battery: bool,
 }
 
 /// A child that could not be placed, and why.
@@ -93,7 +40,8 @@ pub struct Placement {
 pub struct Unplaced {
     /// The child.
     pub child_id: String,
-    /// `no_compatible_point` or `all_full`.
+    /// `no_compatible_point` (no point that is up runs all its life-critical devices) or
+    /// `all_full` (some do, but the optimum gives their outlets and watts to others).
     pub reason: String,
 }
 
@@ -124,13 +72,13 @@ pub fn run_outage(
     travel: &TravelModel,
     plans: &HashMap<String, Plan>,
 ) -> OutageResult {
-    let inside = |lon: f64, lat: f64| area.intersects(&Point::new(lon, lat));
-    let rect = area.bounding_rect();
+    let index = IndexedArea::new(area);
+    let inside = |lon: f64, lat: f64| index.covers(lon, lat);
 
     let (affected, points_out) = {
         let children = catalog.children.read();
         let points = catalog.power_points.read();
-        let b = rect.map_or((0.0, 0.0, 0.0, 0.0), |r| (r.min().x, r.min().y, r.max().x, r.max().y));
+        let b = index.bbox;
         let mut affected: Vec<Entry<ChildProps>> = children
             .in_bbox(b.0, b.1, b.2, b.3)
             .into_iter()
@@ -211,6 +159,7 @@ pub fn run_outage(
                     power_point_id: point_list[p].id.clone(),
                     distance_m: round1(distance_m),
                     travel_min: round1(minutes),
+                    within_battery: within_battery(minutes, child.props.autonomy_h()),
                 });
             }
             None => unassigned.push(Unplaced {
@@ -228,27 +177,5 @@ pub fn run_outage(
         unassigned,
         points_out,
         total_distance_m,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn areas_are_checked() {
-        let square = json!({"type": "Polygon", "coordinates": [[[140.0, 35.7], [140.1, 35.7], [140.1, 35.8], [140.0, 35.8], [140.0, 35.7]]]});
-        assert!(parse_area(&square).is_ok());
-        assert!(parse_area(&json!({"type": "Feature", "geometry": square, "properties": {}})).is_ok());
-        let open =
-            json!({"type": "Polygon", "coordinates": [[[140.0, 35.7], [140.1, 35.7], [140.1, 35.8], [140.0, 35.8]]]});
-        assert!(parse_area(&open).unwrap_err().0.contains("not closed"));
-        let bowtie = json!({"type": "Polygon", "coordinates": [[[140.0, 35.7], [140.1, 35.8], [140.1, 35.7], [140.0, 35.8], [140.0, 35.7]]]});
-        assert!(parse_area(&bowtie).unwrap_err().0.contains("not a valid polygon"));
-        assert!(parse_area(&json!({"type": "Point", "coordinates": [140.0, 35.7]})).unwrap_err().0.contains("Polygon"));
-        let far =
-            json!({"type": "Polygon", "coordinates": [[[140.0, 95.0], [140.1, 35.7], [140.1, 35.8], [140.0, 95.0]]]});
-        assert!(parse_area(&far).unwrap_err().0.contains("out of range"));
     }
 }

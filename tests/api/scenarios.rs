@@ -55,6 +55,65 @@ async fn outage_finds_the_affected_and_assigns_within_limits() {
     assert!(placed.iter().any(|(_, p)| p == "gen-big"));
     assert_eq!(answer["unassigned"], json!([]));
     assert_eq!(answer["optimal"], true);
+    // Both children have 2–3 h of battery: the 0.1 km trip is well within half of it.
+    assert!(answer["assignments"].as_array().unwrap().iter().all(|a| a["within_battery"] == true), "{answer}");
+    let total: f64 = answer["assignments"].as_array().unwrap().iter().map(|a| a["distance_m"].as_f64().unwrap()).sum();
+    assert!((answer["total_distance_m"].as_f64().unwrap() - total).abs() < 0.11, "{answer}");
+}
+
+/// The Shiroi demo presets, run on the demo data: both assignments are proven optimal
+/// (before, the repair step could not prove them, although they were).
+#[tokio::test]
+async fn the_demo_presets_are_proven_optimal() {
+    let app = TestApp::new().await;
+    let fixture = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+    app.seed("/api/v1/power-points", fixture(include_str!("../../fixtures/shiroi/power_points.geojson"))).await;
+    app.seed("/api/v1/children", fixture(include_str!("../../fixtures/shiroi/children.geojson"))).await;
+    let presets = fixture(include_str!("../../fixtures/shiroi/scenarios.geojson"));
+    for name in ["市北部 72時間停電", "全市 7日間停電"] {
+        let preset = presets["features"].as_array().unwrap().iter().find(|f| f["properties"]["name"] == name).unwrap();
+        let body = json!({"area": preset["geometry"], "hours": preset["properties"]["hours"]});
+        let (status, answer) = app.post("/api/v1/scenarios/outage", Some(PLANNER), &body).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert!(!answer["at_risk"].as_array().unwrap().is_empty(), "{name}: nobody at risk?");
+        assert_eq!(answer["optimal"], true, "{name}: {answer}");
+    }
+}
+
+/// A GIS tool's export (a FeatureCollection of one area) is accepted as the area itself.
+#[tokio::test]
+async fn an_area_exported_as_a_feature_collection_of_one_is_accepted() {
+    let app = town().await;
+    let feature =
+        json!({"type": "Feature", "properties": {"name": "中心部"}, "geometry": square(140.04, 35.78, 140.06, 35.80)});
+    let body = json!({"area": {"type": "FeatureCollection", "features": [feature]}, "hours": 72});
+    let (status, answer) = app.post("/api/v1/scenarios/outage", Some(PLANNER), &body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["at_risk"], json!(["also-near", "near"]));
+}
+
+/// Checking the area and assigning run off the async workers: a health check is answered
+/// while a scenario over a 99,000-position boundary is still being worked out.
+#[tokio::test]
+async fn health_is_answered_while_a_large_area_is_checked() {
+    let app = std::sync::Arc::new(town().await);
+    // The town's square with a sawtooth bottom edge of 99,000 positions.
+    let n = 99_000;
+    let mut ring: Vec<[f64; 2]> =
+        (0..n).map(|i| [140.04 + 0.02 * i as f64 / n as f64, 35.78 - 1e-6 * (i % 2) as f64]).collect();
+    ring.extend([[140.06, 35.78], [140.06, 35.80], [140.04, 35.80], [140.04, 35.78]]);
+    let body = json!({"area": {"type": "Polygon", "coordinates": [ring]}, "hours": 72});
+    let big = {
+        let app = app.clone();
+        tokio::spawn(async move { app.post("/api/v1/scenarios/outage", Some(PLANNER), &body).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let (status, _) = app.get("/healthz", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!big.is_finished(), "the scenario finished before the health check: make the area larger");
+    let (status, answer) = big.await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["at_risk"], json!(["also-near", "near"]));
 }
 
 #[tokio::test]
@@ -102,6 +161,14 @@ async fn bad_areas_and_hours_are_refused_with_the_field() {
         ),
         (json!({"area": square(140.0, 35.7, 140.1, 35.8), "hours": 0}), "hours"),
         (json!({"area": square(140.0, 35.7, 140.1, 35.8), "hours": "a day"}), "hours"),
+        // Collinear: no area.
+        (
+            json!({"area": {"type": "Polygon", "coordinates": [[[140.0, 35.7], [140.1, 35.7], [140.2, 35.7], [140.0, 35.7]]]}, "hours": 24}),
+            "area",
+        ),
+        (json!({"area": {"type": "FeatureCollection", "features": []}, "hours": 24}), "area"),
+        (json!({"area": square(140.0, 35.7, 140.1, 35.8), "hours": 24, "name": 7}), "name"),
+        (json!({"area": square(140.0, 35.7, 140.1, 35.8), "hours": 24, "name": ["北部"]}), "name"),
     ];
     for (body, field) in cases {
         let (status, answer) = app.post("/api/v1/scenarios/outage", Some(PLANNER), &body).await;
@@ -110,4 +177,15 @@ async fn bad_areas_and_hours_are_refused_with_the_field() {
     }
     let ok = json!({"area": square(140.0, 35.7, 140.1, 35.8), "hours": 24});
     assert_eq!(app.post("/api/v1/scenarios/outage", Some(FAMILY), &ok).await.0, StatusCode::FORBIDDEN);
+    // Past the position limit: refused with the limit in the message, nothing saved.
+    let n = powermap::planning::outage::MAX_AREA_POSITIONS;
+    let mut ring: Vec<[f64; 2]> = (0..n).map(|i| [140.0 + i as f64 * 1e-6, 35.7 + ((i % 2) as f64) * 1e-6]).collect();
+    ring.push(ring[0]);
+    let body = json!({"area": {"type": "Polygon", "coordinates": [ring]}, "hours": 24, "name": "大きすぎる"});
+    let (status, answer) = app.post("/api/v1/scenarios/outage", Some(PLANNER), &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer["error"]["details"][0]["field"], "area");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("at most 100000"), "{answer}");
+    let (_, list) = app.get("/api/v1/scenarios", Some(PLANNER)).await;
+    assert_eq!(list, json!([]));
 }
