@@ -13,9 +13,24 @@ struct Db {
     url: String,
 }
 
+/// A fresh database: a SQLite file, or with `POWERMAP_TEST_BACKEND=postgres` a new database
+/// on the server at `POWERMAP_TEST_PG`, so the same tests cover both backends.
 fn db() -> Db {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    let url = if std::env::var("POWERMAP_TEST_BACKEND").as_deref() == Ok("postgres") {
+        let server = std::env::var("POWERMAP_TEST_PG").expect("POWERMAP_TEST_BACKEND=postgres needs POWERMAP_TEST_PG");
+        let name = format!("c_{:016x}", rand::random::<u64>());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            use sqlx::Connection;
+            let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
+        });
+        let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+        format!("{base}/{name}")
+    } else {
+        format!("sqlite://{}", dir.path().join("p.db").display())
+    };
     Db { dir, url }
 }
 
