@@ -88,6 +88,7 @@ pub struct Device {
     #[serde(default)]
     pub model: Option<String>,
     /// Maker's rated power, watts: sizes outlets and capacity.
+    #[schema(exclusive_minimum = 0)]
     pub rated_w: f64,
     /// Measured typical draw, watts: informational only.
     #[serde(default)]

@@ -82,6 +82,10 @@ impl<P: Resource> Located<P> {
 pub fn validate_id(id: &str) -> Result<(), String> {
     let ok_len = (1..=64).contains(&id.len());
     let ok_chars = id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if matches!(id, "." | "..") {
+        // They match the pattern, but URLs normalise them away: such a record could never be read.
+        return Err("must not be . or .. (a URL cannot name it)".to_owned());
+    }
     if ok_len && ok_chars { Ok(()) } else { Err("must match [A-Za-z0-9._-]{1,64}".to_owned()) }
 }
 

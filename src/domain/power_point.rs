@@ -224,6 +224,10 @@ pub(crate) mod tests {
         assert_eq!(parse_feature::<PowerPointProps>(&f).unwrap_err()[0].field, "id");
         f["id"] = json!("x".repeat(65));
         assert!(parse_feature::<PowerPointProps>(&f).is_err());
+        f["id"] = json!("..");
+        assert_eq!(parse_feature::<PowerPointProps>(&f).unwrap_err()[0].field, "id");
+        f["id"] = json!("a..b");
+        assert!(parse_feature::<PowerPointProps>(&f).is_ok());
     }
 
     fn fields_of(f: &serde_json::Value) -> Vec<String> {

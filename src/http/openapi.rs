@@ -9,6 +9,7 @@ use axum::{Json, Router};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required,
     ResponseBuilder, Schema,
@@ -24,40 +25,77 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/api/v1/openapi.json", get(|| async { Json(document()) }))
 }
 
-/// A query or path parameter: name, where, required, JSON type, description.
-type Param = (&'static str, ParameterIn, bool, Type, &'static str);
+/// A query or path parameter: name, where, required, schema, description.
+type Param = (&'static str, ParameterIn, bool, ObjectBuilder, &'static str);
+
+/// Who may call an operation; every operation also answers 401 to an unknown token.
+#[derive(Clone, Copy, PartialEq)]
+enum Access {
+    /// Anyone; a token, if sent, may widen the answer (exact counts for staff).
+    Public,
+    /// A bearer token is required (the role is in the summary and the 403 response).
+    Token,
+}
+
+fn number() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::Number)
+}
+
+fn number_in(min: f64, max: f64) -> ObjectBuilder {
+    number().minimum(Some(min)).maximum(Some(max))
+}
+
+fn boolean() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::Boolean).default(Some(serde_json::json!(false)))
+}
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+fn integer_in(min: i64, max: i64, default: i64) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(min as f64))
+        .maximum(Some(max as f64))
+        .default(Some(serde_json::json!(default)))
+}
+
+fn one_of(values: &'static [&'static str]) -> ObjectBuilder {
+    string().enum_values(Some(values.iter().copied()))
+}
 
 struct Op {
     method: HttpMethod,
     path: &'static str,
     summary: &'static str,
     tag: &'static str,
+    access: Access,
     params: Vec<Param>,
     body: Option<&'static str>,
     ok: (&'static str, &'static str),
     errors: &'static [&'static str],
 }
 
-fn q(name: &'static str, ty: Type, description: &'static str) -> Param {
-    (name, ParameterIn::Query, false, ty, description)
+fn q(name: &'static str, schema: ObjectBuilder, description: &'static str) -> Param {
+    (name, ParameterIn::Query, false, schema, description)
 }
 
 fn id_param() -> Param {
-    ("id", ParameterIn::Path, true, Type::String, "[A-Za-z0-9._-]{1,64}")
+    ("id", ParameterIn::Path, true, string().pattern(Some("^[A-Za-z0-9._-]{1,64}$")), "[A-Za-z0-9._-]{1,64}")
 }
 
 fn operations() -> Vec<Op> {
     use HttpMethod::{Delete, Get, Post, Put};
-    use Type::{Boolean, Integer, Number, String as Str};
     let lat_lon = || {
         vec![
-            ("lat", ParameterIn::Query, true, Number, "WGS 84 latitude, degrees"),
-            ("lon", ParameterIn::Query, true, Number, "WGS 84 longitude, degrees"),
-            q("k", Integer, "1–100, default 5"),
-            q("max_distance_m", Number, "geodesic metres"),
+            ("lat", ParameterIn::Query, true, number_in(-90.0, 90.0), "WGS 84 latitude, degrees"),
+            ("lon", ParameterIn::Query, true, number_in(-180.0, 180.0), "WGS 84 longitude, degrees"),
+            q("k", integer_in(1, 100, 5), "1–100, default 5"),
+            q("max_distance_m", number().minimum(Some(0.0)), "geodesic metres"),
         ]
     };
-    let bbox = || vec![q("bbox", Str, "minLon,minLat,maxLon,maxLat")];
+    let bbox = || vec![q("bbox", string(), "minLon,minLat,maxLon,maxLat")];
     let mut ops = Vec::new();
     for (path, one, coll, feat, tag) in [
         (
@@ -76,16 +114,18 @@ fn operations() -> Vec<Op> {
             path,
             summary: "List (optionally within a bbox)",
             tag,
+            access: if tag == "children" { Access::Token } else { Access::Public },
             params: bbox(),
             body: None,
             ok: ("200", coll),
-            errors: &["400", "401", "403"],
+            errors: &["400"],
         });
         ops.push(Op {
             method: Post,
             path,
             summary: "Create one Feature or a FeatureCollection, all or nothing",
             tag,
+            access: Access::Token,
             params: vec![],
             body: Some(coll),
             ok: ("201", coll),
@@ -96,16 +136,18 @@ fn operations() -> Vec<Op> {
             path: one,
             summary: "Read one",
             tag,
+            access: if tag == "children" { Access::Token } else { Access::Public },
             params: vec![id_param()],
             body: None,
             ok: ("200", feat),
-            errors: &["400", "401", "404"],
+            errors: &["400", "404"],
         });
         ops.push(Op {
             method: Put,
             path: one,
             summary: "Create or replace one",
             tag,
+            access: Access::Token,
             params: vec![id_param()],
             body: Some(feat),
             ok: ("200", feat),
@@ -116,6 +158,7 @@ fn operations() -> Vec<Op> {
             path: one,
             summary: "Delete one",
             tag,
+            access: Access::Token,
             params: vec![id_param()],
             body: None,
             ok: ("204", ""),
@@ -124,35 +167,41 @@ fn operations() -> Vec<Op> {
     }
     let mut power = lat_lon();
     power.extend([
-        q("outlet", Str, "ac100v | dc12v | usb"),
-        q("min_w", Number, "watts an outlet and the point must deliver"),
-        q("pure_sine", Boolean, "only pure-sine points"),
-        q("include_unavailable", Boolean, "also unavailable points"),
+        q("outlet", one_of(&["ac100v", "dc12v", "usb"]), "one outlet type"),
+        q("min_w", number().minimum(Some(0.0)), "watts an outlet and the point must deliver"),
+        q("pure_sine", boolean(), "only pure-sine points"),
+        q("include_unavailable", boolean(), "also unavailable points"),
     ]);
     ops.push(Op {
         method: Get,
         path: "/api/v1/nearest/power",
         summary: "Nearest qualifying power points by geodesic distance",
         tag: "nearest",
+        access: Access::Public,
         params: power,
         body: None,
-        ok: ("200", "PowerPointCollection"),
+        ok: ("200", "NearestPowerCollection"),
         errors: &["400"],
     });
     let mut shelters = lat_lon();
     shelters.extend([
-        q("hazard", Str, "one of the eight hazards"),
-        q("kind", Str, "designated | welfare | emergency_site"),
-        q("with_power", Boolean, "only shelters with on-site power"),
+        q(
+            "hazard",
+            one_of(&["flood", "landslide", "storm_surge", "earthquake", "tsunami", "fire", "inland_flood", "volcano"]),
+            "only shelters designated for it",
+        ),
+        q("kind", one_of(&["designated", "welfare", "emergency_site"]), "shelter kind"),
+        q("with_power", boolean(), "only shelters with on-site power"),
     ]);
     ops.push(Op {
         method: Get,
         path: "/api/v1/nearest/shelters",
         summary: "Nearest shelters",
         tag: "nearest",
+        access: Access::Public,
         params: shelters,
         body: None,
-        ok: ("200", "ShelterCollection"),
+        ok: ("200", "NearestShelterCollection"),
         errors: &["400"],
     });
     ops.push(Op {
@@ -160,16 +209,17 @@ fn operations() -> Vec<Op> {
         path: "/api/v1/children/{id}/nearest-power",
         summary: "Nearest points that run all the child's life-critical devices, with within_battery",
         tag: "nearest",
+        access: Access::Token,
         params: vec![
             id_param(),
-            q("k", Integer, "1–100, default 5"),
-            q("include_charge_only", Boolean, "also charge-only points"),
-            q("max_distance_m", Number, "geodesic metres"),
-            q("lat", Number, "origin instead of the child's home (with lon)"),
-            q("lon", Number, "origin instead of the child's home (with lat)"),
+            q("k", integer_in(1, 100, 5), "1–100, default 5"),
+            q("include_charge_only", boolean(), "also charge-only points"),
+            q("max_distance_m", number().minimum(Some(0.0)), "geodesic metres"),
+            q("lat", number_in(-90.0, 90.0), "origin instead of the child's home (with lon)"),
+            q("lon", number_in(-180.0, 180.0), "origin instead of the child's home (with lat)"),
         ],
         body: None,
-        ok: ("200", "PowerPointCollection"),
+        ok: ("200", "ChildNearestPowerCollection"),
         errors: &["400", "401", "404"],
     });
     let child_id = || vec![id_param()];
@@ -178,16 +228,18 @@ fn operations() -> Vec<Op> {
         path: "/api/v1/children/{id}/plan",
         summary: "The child's current 個別避難計画",
         tag: "plans",
+        access: Access::Token,
         params: child_id(),
         body: None,
         ok: ("200", "Plan"),
-        errors: &["401", "404"],
+        errors: &["400", "404"],
     });
     ops.push(Op {
         method: Put,
         path: "/api/v1/children/{id}/plan",
         summary: "Store a new plan version; version is the one it was based on (0 for none); stale → 409",
         tag: "plans",
+        access: Access::Token,
         params: child_id(),
         body: Some("PlanInput"),
         ok: ("200", "Plan"),
@@ -198,27 +250,30 @@ fn operations() -> Vec<Op> {
         path: "/api/v1/children/{id}/plan/history",
         summary: "All plan versions, newest first",
         tag: "plans",
+        access: Access::Token,
         params: child_id(),
         body: None,
         ok: ("200", "PlanHistory"),
-        errors: &["401", "404"],
+        errors: &["400", "404"],
     });
     ops.push(Op {
         method: Get,
         path: "/api/v1/children/{id}/plan/sheet",
         summary: "Printable A4 plan sheet (HTML, Japanese)",
         tag: "plans",
+        access: Access::Token,
         params: child_id(),
         body: None,
         ok: ("200", ""),
-        errors: &["401", "404"],
+        errors: &["400", "404"],
     });
     ops.push(Op {
         method: Get,
         path: "/api/v1/plans/audit",
         summary: "Plan audit findings; format=csv for Excel (UTF-8 with BOM)",
         tag: "plans",
-        params: vec![q("district", Str, "one 町字"), q("format", Str, "json | csv")],
+        access: Access::Token,
+        params: vec![q("district", string(), "one 町字"), q("format", one_of(&["json", "csv"]), "default json")],
         body: None,
         ok: ("200", "AuditReport"),
         errors: &["400", "401", "403"],
@@ -228,6 +283,7 @@ fn operations() -> Vec<Op> {
         path: "/api/v1/scenarios/outage",
         summary: "Outage scenario: affected and at-risk children, points out, optimal assignment; saved when named",
         tag: "scenarios",
+        access: Access::Token,
         params: vec![],
         body: Some("OutageRequest"),
         ok: ("200", "OutageResult"),
@@ -238,6 +294,7 @@ fn operations() -> Vec<Op> {
         path: "/api/v1/scenarios",
         summary: "Saved scenarios with their totals, newest first",
         tag: "scenarios",
+        access: Access::Token,
         params: vec![],
         body: None,
         ok: ("200", ""),
@@ -248,6 +305,7 @@ fn operations() -> Vec<Op> {
         path: "/api/v1/scenarios/{id}",
         summary: "One saved scenario: its request and result",
         tag: "scenarios",
+        access: Access::Token,
         params: vec![id_param()],
         body: None,
         ok: ("200", ""),
@@ -258,6 +316,7 @@ fn operations() -> Vec<Op> {
         path: "/api/v1/scenarios/presets",
         summary: "Named demo areas (GeoJSON FeatureCollection of polygons with name and hours)",
         tag: "scenarios",
+        access: Access::Public,
         params: vec![],
         body: None,
         ok: ("200", ""),
@@ -268,6 +327,7 @@ fn operations() -> Vec<Op> {
         path: "/api/v1/areas/summary",
         summary: "Per-district counts; public answers suppress 1–9",
         tag: "summary",
+        access: Access::Public,
         params: vec![],
         body: None,
         ok: ("200", "AreaSummary"),
@@ -278,7 +338,11 @@ fn operations() -> Vec<Op> {
         path: "/api/v1/access-log",
         summary: "Who read or wrote which child, newest first",
         tag: "summary",
-        params: vec![q("child_id", Str, "one child"), q("limit", Integer, "default 1000")],
+        access: Access::Token,
+        params: vec![
+            q("child_id", string(), "one child"),
+            q("limit", integer_in(1, 100_000, 1000), "newest entries, default 1000"),
+        ],
         body: None,
         ok: ("200", "AccessLog"),
         errors: &["401", "403"],
@@ -288,6 +352,7 @@ fn operations() -> Vec<Op> {
         path: "/healthz",
         summary: "Liveness and live index counts",
         tag: "ops",
+        access: Access::Public,
         params: vec![],
         body: None,
         ok: ("200", ""),
@@ -298,6 +363,7 @@ fn operations() -> Vec<Op> {
         path: "/readyz",
         summary: "Readiness: the database answers",
         tag: "ops",
+        access: Access::Public,
         params: vec![],
         body: None,
         ok: ("200", ""),
@@ -308,6 +374,7 @@ fn operations() -> Vec<Op> {
         path: "/api/v1/config",
         summary: "Front-end settings (tiles, travel speeds)",
         tag: "ops",
+        access: Access::Public,
         params: vec![],
         body: None,
         ok: ("200", ""),
@@ -318,6 +385,7 @@ fn operations() -> Vec<Op> {
         path: "/api/v1/openapi.json",
         summary: "This document",
         tag: "ops",
+        access: Access::Public,
         params: vec![],
         body: None,
         ok: ("200", ""),
@@ -335,7 +403,7 @@ fn json_content(schema: &str) -> utoipa::openapi::Content {
 }
 
 /// A GeoJSON Point Feature whose properties are `props`.
-fn feature_schema(props: &str) -> Schema {
+fn feature_schema(props: RefOr<Schema>) -> Schema {
     let point = ObjectBuilder::new()
         .property("type", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["Point"])))
         .property(
@@ -351,7 +419,7 @@ fn feature_schema(props: &str) -> Schema {
         .property("type", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["Feature"])))
         .property("id", ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[A-Za-z0-9._-]{1,64}$")))
         .property("geometry", point)
-        .property("properties", schema_ref(props))
+        .property("properties", props)
         .required("type")
         .required("geometry")
         .required("properties")
@@ -434,14 +502,14 @@ pub fn document() -> OpenApi {
     let mut items: Vec<(&str, PathItem)> = Vec::new();
     for op in operations() {
         let mut b = OperationBuilder::new().summary(Some(op.summary)).tag(op.tag);
-        for (name, place, required, ty, description) in op.params {
+        for (name, place, required, schema, description) in op.params {
             b = b.parameter(
                 ParameterBuilder::new()
                     .name(name)
                     .parameter_in(place)
                     .required(if required { Required::True } else { Required::False })
                     .description(Some(description))
-                    .schema(Some(ObjectBuilder::new().schema_type(ty))),
+                    .schema(Some(schema)),
             );
         }
         if let Some(body) = op.body {
@@ -457,9 +525,21 @@ pub fn document() -> OpenApi {
             ok = ok.content("application/json", json_content(op.ok.1));
         }
         b = b.response(op.ok.0, ok.build());
-        for code in op.errors {
+        b = match op.access {
+            // Optional: the empty requirement means "no token" is acceptable too.
+            Access::Public => b.security(SecurityRequirement::default()),
+            Access::Token => b,
+        }
+        .security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+        // An unknown or malformed token is a 401 on every route, public ones included.
+        let mut codes = op.errors.to_vec();
+        if !codes.contains(&"401") {
+            codes.push("401");
+            codes.sort_unstable();
+        }
+        for code in codes {
             b = b.response(
-                *code,
+                code,
                 ResponseBuilder::new()
                     .description("error")
                     .content("application/json", json_content("ErrorBody"))
@@ -480,6 +560,7 @@ pub fn document() -> OpenApi {
         paths = paths.path(path, item);
     }
     let mut components = ComponentsBuilder::new()
+        .security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)))
         .schema_from::<PowerPointProps>()
         .schema_from::<ShelterProps>()
         .schema_from::<ChildProps>()
@@ -512,7 +593,57 @@ pub fn document() -> OpenApi {
         .schema("OutageResult", outage_result_schema())
         .schema("PlanHistory", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref("Plan")))
         .schema("AccessLog", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref("AccessEntry")));
-    for (kind, props) in [("PowerPoint", "PowerPointProps"), ("Shelter", "ShelterProps"), ("Child", "ChildProps")] {
+    // Resources as stored (a child also carries its derived fields), and as nearest answers
+    // (with distance, bearing and travel minutes; for a child, whether the battery lasts).
+    let read_only_number = |description: &'static str| {
+        ObjectBuilder::new().schema_type(Type::Number).read_only(true).description(Some(description))
+    };
+    let derived = ObjectBuilder::new()
+        .property("critical_load_w", read_only_number("sum of rated_w of life-critical devices"))
+        .property(
+            "autonomy_h",
+            ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::Number, Type::Null]))
+                .read_only(true)
+                .description(Some("smallest battery_h among life-critical devices; null if none")),
+        );
+    let travel = || {
+        ObjectBuilder::new()
+            .property("distance_m", read_only_number("WGS 84 geodesic metres (Karney), 0.1 m"))
+            .property("bearing_deg", read_only_number("initial azimuth from the origin, 0–360"))
+            .property("walk_min", read_only_number("distance × detour factor at walking speed"))
+            .property("drive_min", read_only_number("distance × detour factor at driving speed"))
+            .required("distance_m")
+            .required("bearing_deg")
+            .required("walk_min")
+            .required("drive_min")
+    };
+    let within_battery = ObjectBuilder::new()
+        .schema_type(Type::Boolean)
+        .read_only(true)
+        .description(Some("travel (walking if the plan says walk, else driving) takes at most half of autonomy_h"));
+    let all_of = |parts: Vec<RefOr<Schema>>| -> RefOr<Schema> {
+        let mut b = utoipa::openapi::schema::AllOfBuilder::new();
+        for part in parts {
+            b = b.item(part);
+        }
+        RefOr::T(b.into())
+    };
+    let shapes: [(&str, RefOr<Schema>); 6] = [
+        ("PowerPoint", schema_ref("PowerPointProps")),
+        ("Shelter", schema_ref("ShelterProps")),
+        ("Child", all_of(vec![schema_ref("ChildProps"), RefOr::T(derived.into())])),
+        ("NearestPower", all_of(vec![schema_ref("PowerPointProps"), RefOr::T(travel().into())])),
+        ("NearestShelter", all_of(vec![schema_ref("ShelterProps"), RefOr::T(travel().into())])),
+        (
+            "ChildNearestPower",
+            all_of(vec![
+                schema_ref("PowerPointProps"),
+                RefOr::T(travel().property("within_battery", within_battery).required("within_battery").into()),
+            ]),
+        ),
+    ];
+    for (kind, props) in shapes {
         components = components
             .schema(format!("{kind}Feature"), feature_schema(props))
             .schema(format!("{kind}Collection"), collection_schema(&format!("{kind}Feature")));
@@ -522,6 +653,55 @@ pub fn document() -> OpenApi {
             "Nearest power for power-dependent children (医療的ケア児). Distances are WGS 84 geodesic metres (Karney).",
         )))
         .paths(paths.build())
-        .components(Some(components.build()))
+        .components(Some(with_text_limits(components.build())))
         .build()
+}
+
+/// States the contract's text limits on every string property of the resources and plans,
+/// as validation applies them (a `name` 200 characters, any other text 2,000), so the
+/// document cannot list a field the limit forgets.
+fn with_text_limits(mut components: utoipa::openapi::Components) -> utoipa::openapi::Components {
+    use utoipa::openapi::schema::{ArrayItems, SchemaType};
+    fn limit(key: &str, schema: &mut RefOr<Schema>) {
+        let max = if key == "name" { crate::domain::MAX_NAME_CHARS } else { crate::domain::MAX_TEXT_CHARS };
+        match schema {
+            RefOr::T(Schema::Object(o)) => {
+                let is_text = match &o.schema_type {
+                    SchemaType::Type(t) => *t == Type::String,
+                    SchemaType::Array(types) => types.contains(&Type::String),
+                    SchemaType::AnyValue => false,
+                };
+                // Dates and enums have their own shape; the limit is for free text.
+                if is_text && o.format.is_none() && o.enum_values.is_none() {
+                    o.max_length = Some(max);
+                }
+            }
+            RefOr::T(Schema::Array(a)) => {
+                if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                    limit(key, items);
+                }
+            }
+            _ => {}
+        }
+    }
+    const TEXT_BEARING: [&str; 10] = [
+        "PowerPointProps",
+        "ShelterProps",
+        "ChildProps",
+        "Device",
+        "Contact",
+        "Hospital",
+        "Conflict",
+        "PlanInput",
+        "PlanBody",
+        "Outlet",
+    ];
+    for name in TEXT_BEARING {
+        if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
+            for (key, property) in o.properties.iter_mut() {
+                limit(key, property);
+            }
+        }
+    }
+    components
 }

@@ -1,7 +1,7 @@
 //! Area summary suppression, health, and the OpenAPI description.
 
 use axum::http::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -90,6 +90,45 @@ async fn openapi_describes_every_contract_path_and_the_router_serves_them() {
         );
     }
     assert!(doc["components"]["schemas"]["PowerPointProps"]["properties"]["outlets"].is_object());
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(op["responses"]["401"].is_object(), "{method} {path}: an unknown token is a 401 everywhere");
+            let security = op["security"].as_array().unwrap_or_else(|| panic!("{method} {path} has no security"));
+            assert!(security.contains(&json!({"bearer": []})), "{method} {path}");
+        }
+    }
+    assert!(!doc["paths"]["/api/v1/children"]["get"]["security"].as_array().unwrap().contains(&json!({})));
+    assert!(doc["paths"]["/api/v1/nearest/power"]["get"]["security"].as_array().unwrap().contains(&json!({})));
+    let param = |path: &str, name: &str| -> Value {
+        doc["paths"][path]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["schema"].clone()
+    };
+    assert_eq!(param("/api/v1/nearest/power", "k")["maximum"], 100.0);
+    assert_eq!(param("/api/v1/nearest/power", "k")["default"], 5);
+    assert_eq!(param("/api/v1/nearest/power", "outlet")["enum"], json!(["ac100v", "dc12v", "usb"]));
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["ChildProps"]["properties"]["name"]["maxLength"], 200);
+    assert_eq!(schemas["ChildProps"]["properties"]["address"]["maxLength"], 2000);
+    assert_eq!(schemas["Contact"]["properties"]["relation"]["maxLength"], 2000);
+    assert_eq!(schemas["ChildProps"]["properties"]["sources"]["items"]["maxLength"], 2000);
+    assert_eq!(schemas["Outlet"]["properties"]["count"]["minimum"], 1);
+    assert_eq!(
+        doc["paths"]["/api/v1/nearest/power"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/NearestPowerCollection"
+    );
+    let answer_fields = |feature: &str| -> Vec<String> {
+        schemas[feature]["properties"]["properties"]["allOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|part| {
+                part["properties"].as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default()
+            })
+            .collect()
+    };
+    assert!(answer_fields("NearestPowerFeature").contains(&"walk_min".to_owned()));
+    assert!(answer_fields("ChildNearestPowerFeature").contains(&"within_battery".to_owned()));
+    assert!(answer_fields("ChildFeature").contains(&"critical_load_w".to_owned()));
     // Every $ref points at a schema the document defines.
     fn refs(v: &Value, out: &mut Vec<String>) {
         match v {
