@@ -47,26 +47,38 @@ pub async fn catch_up(state: &AppState, watermark: &mut i64) -> Result<()> {
         let changes = state.store.changes_since(*watermark, BATCH).await?;
         let Some((last, _, _)) = changes.last() else { return Ok(()) };
         let last = *last;
-        let mut seen = std::collections::HashSet::new();
-        for (_, collection, id) in &changes {
-            if !seen.insert((collection.as_str(), id.as_str())) {
-                continue;
-            }
-            match collection.as_str() {
-                PowerPointProps::COLLECTION => refresh::<PowerPointProps>(state, id).await?,
-                ShelterProps::COLLECTION => refresh::<ShelterProps>(state, id).await?,
-                ChildProps::COLLECTION => refresh::<ChildProps>(state, id).await?,
-                other => tracing::warn!(collection = other, "unknown collection in changes"),
+        let ids_of = |collection: &str| -> Vec<&str> {
+            let mut ids: Vec<&str> =
+                changes.iter().filter(|(_, c, _)| c == collection).map(|(_, _, id)| id.as_str()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        refresh::<PowerPointProps>(state, &ids_of(PowerPointProps::COLLECTION)).await?;
+        refresh::<ShelterProps>(state, &ids_of(ShelterProps::COLLECTION)).await?;
+        refresh::<ChildProps>(state, &ids_of(ChildProps::COLLECTION)).await?;
+        for (_, collection, _) in &changes {
+            if ![PowerPointProps::COLLECTION, ShelterProps::COLLECTION, ChildProps::COLLECTION]
+                .contains(&collection.as_str())
+            {
+                tracing::warn!(collection = collection.as_str(), "unknown collection in changes");
             }
         }
         *watermark = last;
     }
 }
 
-async fn refresh<P: Indexed>(state: &AppState, id: &str) -> Result<()> {
-    match state.store.get::<P>(id).await? {
-        Some(item) => state.catalog.upsert(std::slice::from_ref(&item)),
-        None => state.catalog.remove::<P>(id),
+/// Reads the changed ids of one kind as they are now: present ones are upserted into the
+/// index, absent ones (deleted) removed.
+async fn refresh<P: Indexed>(state: &AppState, ids: &[&str]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let present = state.store.get_many::<P>(ids).await?;
+    let kept: std::collections::HashSet<&str> = present.iter().map(|p| p.id.as_str()).collect();
+    state.catalog.upsert(&present);
+    for id in ids.iter().filter(|id| !kept.contains(*id)) {
+        state.catalog.remove::<P>(id);
     }
     Ok(())
 }

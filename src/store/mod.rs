@@ -186,6 +186,25 @@ impl Store {
         row.as_ref().map(decode_row::<P>).transpose()
     }
 
+    /// The resources with these ids that exist, a few hundred per query, so an instance
+    /// catching up with a bulk import of thousands does not make thousands of round trips.
+    pub async fn get_many<P: Resource>(&self, ids: &[&str]) -> Result<Vec<Located<P>>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BATCH_ROWS) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql =
+                format!("SELECT id, lon, lat, properties FROM {} WHERE id IN ({})", P::COLLECTION, marks.join(","));
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind((*id).to_owned());
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                found.push(decode_row::<P>(&row)?);
+            }
+        }
+        Ok(found)
+    }
+
     /// Writes `items` and the access-log `entries` in one transaction: all or nothing.
     ///
     /// Returns, per item, whether it was newly created. With [`WriteMode::CreateOnly`] an id

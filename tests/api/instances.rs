@@ -75,3 +75,19 @@ async fn every_committed_write_notifies_with_the_changed_ids() {
     let payload: serde_json::Value = serde_json::from_str(note.payload()).unwrap();
     assert_eq!(payload, serde_json::json!({"collection": "power_points", "ids": ["notified"]}));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_load_through_one_instance_reaches_the_other_whole() {
+    let (a, b, _) = TestApp::pair(poll()).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // More than one batch of the catch-up's reads, and past NOTIFY's payload limit.
+    let features: Vec<_> = (0..1_200)
+        .map(|i| power_point(&format!("bulk-{i:04}"), 140.0 + i as f64 * 1e-4, 35.79, 1, 100.0, true))
+        .collect();
+    a.seed("/api/v1/power-points", fc(features)).await;
+    let seen = within(Duration::from_secs(3), async || b.get("/healthz", None).await.1["power_points"] == 1_200).await;
+    assert!(seen.is_some(), "instance B did not index the whole bulk load");
+    assert_eq!(a.call("DELETE", "/api/v1/power-points/bulk-0000", Some(PLANNER), None).await.0, StatusCode::NO_CONTENT);
+    let gone = within(Duration::from_secs(3), async || b.get("/healthz", None).await.1["power_points"] == 1_199).await;
+    assert!(gone.is_some());
+}
