@@ -2,6 +2,7 @@
 //! command line): replay the `changes` table past our watermark, woken by PostgreSQL
 //! `NOTIFY` or, on SQLite and as a safety net, by polling.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use super::AppState;
@@ -47,21 +48,18 @@ pub async fn catch_up(state: &AppState, watermark: &mut i64) -> Result<()> {
         let changes = state.store.changes_since(*watermark, BATCH).await?;
         let Some((last, _, _)) = changes.last() else { return Ok(()) };
         let last = *last;
-        let ids_of = |collection: &str| -> Vec<&str> {
-            let mut ids: Vec<&str> =
-                changes.iter().filter(|(_, c, _)| c == collection).map(|(_, _, id)| id.as_str()).collect();
+        let mut by_kind: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (_, collection, id) in &changes {
+            by_kind.entry(collection.as_str()).or_default().push(id.as_str());
+        }
+        for (collection, mut ids) in by_kind {
             ids.sort_unstable();
             ids.dedup();
-            ids
-        };
-        refresh::<PowerPointProps>(state, &ids_of(PowerPointProps::COLLECTION)).await?;
-        refresh::<ShelterProps>(state, &ids_of(ShelterProps::COLLECTION)).await?;
-        refresh::<ChildProps>(state, &ids_of(ChildProps::COLLECTION)).await?;
-        for (_, collection, _) in &changes {
-            if ![PowerPointProps::COLLECTION, ShelterProps::COLLECTION, ChildProps::COLLECTION]
-                .contains(&collection.as_str())
-            {
-                tracing::warn!(collection = collection.as_str(), "unknown collection in changes");
+            match collection {
+                PowerPointProps::COLLECTION => refresh::<PowerPointProps>(state, &ids).await?,
+                ShelterProps::COLLECTION => refresh::<ShelterProps>(state, &ids).await?,
+                ChildProps::COLLECTION => refresh::<ChildProps>(state, &ids).await?,
+                other => tracing::warn!(collection = other, "unknown collection in changes"),
             }
         }
         *watermark = last;
@@ -71,11 +69,8 @@ pub async fn catch_up(state: &AppState, watermark: &mut i64) -> Result<()> {
 /// Reads the changed ids of one kind as they are now: present ones are upserted into the
 /// index, absent ones (deleted) removed.
 async fn refresh<P: Indexed>(state: &AppState, ids: &[&str]) -> Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
     let present = state.store.get_many::<P>(ids).await?;
-    let kept: std::collections::HashSet<&str> = present.iter().map(|p| p.id.as_str()).collect();
+    let kept: HashSet<&str> = present.iter().map(|p| p.id.as_str()).collect();
     state.catalog.upsert(&present);
     for id in ids.iter().filter(|id| !kept.contains(*id)) {
         state.catalog.remove::<P>(id);

@@ -189,20 +189,24 @@ impl Store {
     /// The resources with these ids that exist, a few hundred per query, so an instance
     /// catching up with a bulk import of thousands does not make thousands of round trips.
     pub async fn get_many<P: Resource>(&self, ids: &[&str]) -> Result<Vec<Located<P>>> {
-        let mut found = Vec::with_capacity(ids.len());
+        let rows = self.rows_with_ids::<P>("id, lon, lat, properties", ids).await?;
+        rows.iter().map(decode_row::<P>).collect()
+    }
+
+    /// `columns` of the rows of `P`'s table whose id is in `ids`, in chunks of
+    /// [`BATCH_ROWS`] ids (well under both databases' bind-parameter limits).
+    async fn rows_with_ids<P: Resource>(&self, columns: &str, ids: &[&str]) -> Result<Vec<sqlx::any::AnyRow>> {
+        let mut rows = Vec::new();
         for chunk in ids.chunks(BATCH_ROWS) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql =
-                format!("SELECT id, lon, lat, properties FROM {} WHERE id IN ({})", P::COLLECTION, marks.join(","));
+            let sql = format!("SELECT {columns} FROM {} WHERE id IN ({})", P::COLLECTION, marks.join(","));
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for id in chunk {
                 q = q.bind((*id).to_owned());
             }
-            for row in q.fetch_all(&self.pool).await? {
-                found.push(decode_row::<P>(&row)?);
-            }
+            rows.extend(q.fetch_all(&self.pool).await?);
         }
-        Ok(found)
+        Ok(rows)
     }
 
     /// Writes `items` and the access-log `entries` in one transaction: all or nothing.
@@ -258,19 +262,9 @@ impl Store {
     }
 
     async fn existing_ids<P: Resource>(&self, items: &[Located<P>]) -> Result<std::collections::HashSet<String>> {
-        let mut found = std::collections::HashSet::new();
-        for chunk in items.chunks(BATCH_ROWS) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT id FROM {} WHERE id IN ({})", P::COLLECTION, marks.join(","));
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for item in chunk {
-                q = q.bind(item.id.clone());
-            }
-            for row in q.fetch_all(&self.pool).await? {
-                found.insert(row.try_get::<String, _>(0)?);
-            }
-        }
-        Ok(found)
+        let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
+        let rows = self.rows_with_ids::<P>("id", &ids).await?;
+        rows.iter().map(|row| Ok(row.try_get::<String, _>(0)?)).collect()
     }
 
     /// Deletes one resource (and logs, in the same transaction); `false` if it was not there.

@@ -142,9 +142,6 @@ async fn errors_axum_writes_itself_are_json_too() {
     let (status, answer) = app.get("/api/v1/power-points/%FF", None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_error(&answer, "invalid_request");
-    let (status, answer) = app.get("/api/v1/no-such-thing", None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(answer["error"]["code"].is_string(), "{answer}");
 }
 
 #[tokio::test]
