@@ -7,7 +7,9 @@
 pub mod child;
 pub mod compat;
 pub mod feature;
+pub mod incident;
 pub mod intake;
+pub mod outage_feed;
 pub mod plan;
 pub mod power_point;
 pub mod shelter;
