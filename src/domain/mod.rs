@@ -7,6 +7,7 @@
 pub mod child;
 pub mod compat;
 pub mod feature;
+pub mod hours;
 pub mod incident;
 pub mod intake;
 pub mod outage_feed;

@@ -112,6 +112,15 @@ impl Params {
             .transpose()
     }
 
+    /// The optional `at` (RFC 3339) a time-dependent answer is computed for; now when absent.
+    pub fn at(&self) -> Result<time::OffsetDateTime> {
+        match self.str("at") {
+            None => Ok(time::OffsetDateTime::now_utc()),
+            Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| Error::param("at must be an RFC 3339 time, e.g. 2026-12-01T20:00:00+09:00")),
+        }
+    }
+
     /// The required `lat` and `lon` of a query, in range.
     pub fn lat_lon(&self) -> Result<(f64, f64)> {
         let bad = |message: String| Error::BadRequest { code: "invalid_coordinates", message };

@@ -11,9 +11,10 @@ use super::resources::{collection, path_id};
 use super::{AppState, Caller, Error, Result};
 use crate::domain::compat::PowerNeed;
 use crate::domain::plan::walks;
-use crate::domain::{ChildProps, OutletType};
+use crate::domain::{ChildProps, OutletType, PowerPointProps};
 use crate::planning::nearest::{
-    Found, ShelterFilter, nearest_power, nearest_power_for_child_from, nearest_shelters, reachable_within_battery,
+    Found, OpenQuery, ShelterFilter, nearest_power, nearest_power_for_child_from, nearest_shelters,
+    reachable_within_battery,
 };
 
 pub(super) fn router() -> Router<AppState> {
@@ -61,11 +62,12 @@ async fn power(State(state): State<AppState>, params: Params) -> Result<Json<Fea
         include_unavailable: params.flag("include_unavailable")?,
     };
     let max_distance_m = params.f64_min("max_distance_m", 0.0)?;
-    let found = nearest_power(&state.catalog, lat, lon, k, max_distance_m, &need);
+    let open = OpenQuery { at: params.at()?, filter: params.variant("open")?.unwrap_or_default() };
+    let found = nearest_power(&state.catalog, lat, lon, k, max_distance_m, &need, &open);
     let asked = json!({"lat": lat, "lon": lon, "k": k, "outlet": need.outlet, "min_w": need.min_w,
                        "pure_sine": need.pure_sine, "max_distance_m": max_distance_m,
-                       "include_unavailable": need.include_unavailable});
-    Ok(Json(answer(&state, &found, |_| Map::new(), as_map(asked))))
+                       "include_unavailable": need.include_unavailable, "open": open.filter, "at": open.stamp()});
+    Ok(Json(answer(&state, &found, |f| open.properties(f.item.props.hours.as_deref()), as_map(asked))))
 }
 
 async fn shelters(State(state): State<AppState>, params: Params) -> Result<Json<FeatureCollection>> {
@@ -95,11 +97,12 @@ async fn for_child(
     let include_charge_only = params.flag("include_charge_only")?;
     let max_distance_m = params.f64_min("max_distance_m", 0.0)?;
     let given = origin_override(&params)?;
+    let open = OpenQuery { at: params.at()?, filter: params.variant("open")?.unwrap_or_default() };
     let child = state.catalog.get::<ChildProps>(&id).ok_or_else(|| Error::NotFound(format!("no child {id}")))?;
     let (lat, lon) = given.unwrap_or((child.lat, child.lon));
     state.store.log_access(&[caller.log_entry("nearest_power", &id)]).await?;
     let found =
-        nearest_power_for_child_from(&state.catalog, &child, (lat, lon), k, max_distance_m, include_charge_only);
+        nearest_power_for_child_from(&state.catalog, &child, (lat, lon), k, max_distance_m, include_charge_only, &open);
     // Walking if the plan says so; otherwise, and with no plan, driving (the contract).
     let plan = state.store.plan(&id).await?;
     let walking = walks(plan.and_then(|p| p.body.transport));
@@ -108,9 +111,9 @@ async fn for_child(
                        "max_distance_m": max_distance_m, "lat": lat, "lon": lon,
                        "origin": if given.is_some() { "query" } else { "home" },
                        "critical_load_w": child.props.critical_load_w(), "autonomy_h": child.props.autonomy_h(),
-                       "travel_mode": if walking { "walk" } else { "drive" }});
-    let extra = |f: &Found<_>| {
-        let mut m = Map::new();
+                       "travel_mode": if walking { "walk" } else { "drive" }, "open": open.filter, "at": open.stamp()});
+    let extra = |f: &Found<PowerPointProps>| {
+        let mut m = open.properties(f.item.props.hours.as_deref());
         m.insert("within_battery".into(), json!(reachable_within_battery(f.distance_m, &child, walking, &travel)));
         m
     };

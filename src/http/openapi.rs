@@ -81,6 +81,11 @@ fn q(name: &'static str, schema: ObjectBuilder, description: &'static str) -> Pa
     (name, ParameterIn::Query, false, schema, description)
 }
 
+fn date_time() -> ObjectBuilder {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+    string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+}
+
 fn id_param() -> Param {
     ("id", ParameterIn::Path, true, string().pattern(Some("^[A-Za-z0-9._-]{1,64}$")), "[A-Za-z0-9._-]{1,64}")
 }
@@ -171,6 +176,8 @@ fn operations() -> Vec<Op> {
         q("min_w", number().minimum(Some(0.0)), "watts an outlet and the point must deliver"),
         q("pure_sine", boolean(), "only pure-sine points"),
         q("include_unavailable", boolean(), "also unavailable points"),
+        q("open", one_of(&["any", "now"]), "now: only points open at `at` (unknown hours kept, open_now null)"),
+        q("at", date_time(), "RFC 3339; default now"),
     ]);
     ops.push(Op {
         method: Get,
@@ -217,6 +224,8 @@ fn operations() -> Vec<Op> {
             q("max_distance_m", number().minimum(Some(0.0)), "geodesic metres"),
             q("lat", number_in(-90.0, 90.0), "origin instead of the child's home (with lon)"),
             q("lon", number_in(-180.0, 180.0), "origin instead of the child's home (with lat)"),
+            q("open", one_of(&["any", "now"]), "now: only points open at `at` (unknown hours kept, open_now null)"),
+            q("at", date_time(), "RFC 3339; default now"),
         ],
         body: None,
         ok: ("200", "ChildNearestPowerCollection"),
@@ -618,6 +627,18 @@ pub fn document() -> OpenApi {
             .required("walk_min")
             .required("drive_min")
     };
+    // Opening hours as of the query's `at`, for power answers.
+    let nullable = |t: Type, description: &'static str| {
+        ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::from_iter([t, Type::Null]))
+            .read_only(true)
+            .description(Some(description))
+    };
+    let hours = |b: ObjectBuilder| {
+        b.property("open_now", nullable(Type::Boolean, "open at `at`; null when hours are absent or free text"))
+            .property("open_until", nullable(Type::String, "when open: the time it closes (JST); null if it does not"))
+            .property("opens_at", nullable(Type::String, "when closed: the next opening within 14 days (JST)"))
+    };
     let within_battery = ObjectBuilder::new()
         .schema_type(Type::Boolean)
         .read_only(true)
@@ -633,13 +654,13 @@ pub fn document() -> OpenApi {
         ("PowerPoint", schema_ref("PowerPointProps")),
         ("Shelter", schema_ref("ShelterProps")),
         ("Child", all_of(vec![schema_ref("ChildProps"), RefOr::T(derived.into())])),
-        ("NearestPower", all_of(vec![schema_ref("PowerPointProps"), RefOr::T(travel().into())])),
+        ("NearestPower", all_of(vec![schema_ref("PowerPointProps"), RefOr::T(hours(travel()).into())])),
         ("NearestShelter", all_of(vec![schema_ref("ShelterProps"), RefOr::T(travel().into())])),
         (
             "ChildNearestPower",
             all_of(vec![
                 schema_ref("PowerPointProps"),
-                RefOr::T(travel().property("within_battery", within_battery).required("within_battery").into()),
+                RefOr::T(hours(travel()).property("within_battery", within_battery).required("within_battery").into()),
             ]),
         ),
     ];

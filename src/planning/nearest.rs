@@ -2,9 +2,13 @@
 
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::domain::compat::{PowerNeed, serves_child};
+use crate::domain::hours::{JST, open_state};
 use crate::domain::travel::{TravelModel, round1, within_battery};
 use crate::domain::{Child, Hazard, Located, PowerPointProps, ShelterKind, ShelterProps};
 use crate::spatial::{Catalog, Entry};
@@ -28,6 +32,55 @@ impl<P> Found<P> {
         m.insert("bearing_deg".into(), json!(round1(self.bearing_deg) % 360.0));
         m.insert("walk_min".into(), json!(round1(travel.walk_min(self.distance_m))));
         m.insert("drive_min".into(), json!(round1(travel.drive_min(self.distance_m))));
+        m
+    }
+}
+
+/// What `open=` asks of a point's opening hours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenFilter {
+    /// Every point, open or not (the default).
+    #[default]
+    Any,
+    /// Only points open at `at`; points whose hours are unknown are kept (`open_now: null`),
+    /// since leaving them out would hide power that may well be there.
+    Now,
+}
+
+/// The clock of a nearest query and what it asks of opening hours: tests pass a fixed `at`.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenQuery {
+    /// The moment the hours are evaluated at.
+    pub at: OffsetDateTime,
+    /// Which points to keep.
+    pub filter: OpenFilter,
+}
+
+impl OpenQuery {
+    /// Keeps every point; hours are still reported as of `at`.
+    pub fn any(at: OffsetDateTime) -> Self {
+        OpenQuery { at, filter: OpenFilter::Any }
+    }
+
+    /// `at` as RFC 3339 in Japan time, for the answer's echo.
+    pub fn stamp(&self) -> Option<String> {
+        self.at.to_offset(JST).format(&Rfc3339).ok()
+    }
+
+    /// Whether a point with these hours passes the filter.
+    pub fn admits(&self, hours: Option<&str>) -> bool {
+        self.filter == OpenFilter::Any || open_state(hours, self.at).open_now != Some(false)
+    }
+
+    /// The per-answer fields: `open_now` (null when unknown), `open_until`, `opens_at` (RFC 3339, JST).
+    pub fn properties(&self, hours: Option<&str>) -> Map<String, Value> {
+        let state = open_state(hours, self.at);
+        let stamp = |t: Option<OffsetDateTime>| t.and_then(|t| t.to_offset(JST).format(&Rfc3339).ok());
+        let mut m = Map::new();
+        m.insert("open_now".into(), json!(state.open_now));
+        m.insert("open_until".into(), json!(stamp(state.open_until)));
+        m.insert("opens_at".into(), json!(stamp(state.opens_at)));
         m
     }
 }
@@ -69,9 +122,10 @@ pub fn nearest_power(
     k: usize,
     max_distance_m: Option<f64>,
     need: &PowerNeed,
+    open: &OpenQuery,
 ) -> Vec<Found<PowerPointProps>> {
     let index = catalog.power_points.read();
-    search(&index, lat, lon, k, max_distance_m, |p| need.admits(&p.props))
+    search(&index, lat, lon, k, max_distance_m, |p| need.admits(&p.props) && open.admits(p.props.hours.as_deref()))
 }
 
 /// The `k` nearest points that can run all of the child's life-critical devices at once.
@@ -82,7 +136,8 @@ pub fn nearest_power_for_child(
     max_distance_m: Option<f64>,
     include_charge_only: bool,
 ) -> Vec<Found<PowerPointProps>> {
-    nearest_power_for_child_from(catalog, child, (child.lat, child.lon), k, max_distance_m, include_charge_only)
+    let open = OpenQuery::any(OffsetDateTime::UNIX_EPOCH);
+    nearest_power_for_child_from(catalog, child, (child.lat, child.lon), k, max_distance_m, include_charge_only, &open)
 }
 
 /// As [`nearest_power_for_child`], measured from `(lat, lon)`: a family away from home
@@ -94,9 +149,12 @@ pub fn nearest_power_for_child_from(
     k: usize,
     max_distance_m: Option<f64>,
     include_charge_only: bool,
+    open: &OpenQuery,
 ) -> Vec<Found<PowerPointProps>> {
     let index = catalog.power_points.read();
-    search(&index, lat, lon, k, max_distance_m, |p| serves_child(&p.props, &child.props, include_charge_only))
+    search(&index, lat, lon, k, max_distance_m, |p| {
+        serves_child(&p.props, &child.props, include_charge_only) && open.admits(p.props.hours.as_deref())
+    })
 }
 
 /// Whether the travel time (walking if the family walks, else driving) leaves half the battery.

@@ -182,3 +182,74 @@ async fn nearest_shelters_filter_by_hazard_kind_and_power() {
     assert_eq!(ids(&app.get(&url("&kind=welfare"), None).await.1), Vec::<String>::new());
     assert_eq!(app.get(&url("&hazard=meteor"), None).await.0, StatusCode::BAD_REQUEST);
 }
+
+/// Three points at increasing distance: school hours, across midnight, and free text.
+async fn hours_app() -> TestApp {
+    let app = TestApp::new().await;
+    let mut school = power_point("school", 140.0570, 35.7920, 2, 900.0, true);
+    school["properties"]["hours"] = json!("Mo-Fr 09:00-17:00; PH off");
+    let mut night = power_point("night", 140.0600, 35.7950, 2, 900.0, true);
+    night["properties"]["hours"] = json!("Mo-Su 22:00-06:00");
+    let mut text = power_point("text", 140.0650, 35.7990, 2, 900.0, true);
+    text["properties"]["hours"] = json!("平日 9時〜17時（要電話）");
+    app.seed("/api/v1/power-points", fc(vec![school, night, text])).await;
+    app.seed("/api/v1/children", child("child-a", ORIGIN.0, ORIGIN.1, "白井", 8.0)).await;
+    app
+}
+
+fn field<'a>(answer: &'a Value, name: &str) -> Vec<&'a Value> {
+    answer["features"].as_array().unwrap().iter().map(|f| &f["properties"][name]).collect()
+}
+
+#[tokio::test]
+async fn nearest_power_says_whether_each_point_is_open_at_the_given_time() {
+    let app = hours_app().await;
+    // Tuesday 2026-12-01 10:00 JST, given in UTC.
+    let (status, answer) = app.get(&nearest_url("&at=2026-12-01T01:00:00Z"), None).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(ids(&answer), ["school", "night", "text"]);
+    assert_eq!(field(&answer, "open_now"), [&json!(true), &json!(false), &Value::Null]);
+    assert_eq!(field(&answer, "open_until"), [&json!("2026-12-01T17:00:00+09:00"), &Value::Null, &Value::Null]);
+    assert_eq!(field(&answer, "opens_at"), [&Value::Null, &json!("2026-12-01T22:00:00+09:00"), &Value::Null]);
+    assert_eq!(answer["features"][2]["properties"]["hours"], "平日 9時〜17時（要電話）");
+    assert_eq!(answer["query"]["at"], "2026-12-01T10:00:00+09:00");
+}
+
+#[tokio::test]
+async fn open_now_keeps_open_points_and_unknown_hours() {
+    let app = hours_app().await;
+    // 20:00 JST: the school is closed, the night point not yet open, the free text unknown.
+    let (_, answer) = app.get(&nearest_url("&open=now&at=2026-12-01T20:00:00%2B09:00"), None).await;
+    assert_eq!(ids(&answer), ["text"]);
+    assert_eq!(field(&answer, "open_now"), [&Value::Null]);
+    // 23:00 JST the night point is open.
+    let (_, answer) = app.get(&nearest_url("&open=now&at=2026-12-01T23:00:00%2B09:00"), None).await;
+    assert_eq!(ids(&answer), ["night", "text"]);
+    // A weekday public holiday (2026-11-23 勤労感謝の日, a Monday) at 10:00: the school is off.
+    let (_, answer) = app.get(&nearest_url("&open=now&at=2026-11-23T10:00:00%2B09:00"), None).await;
+    assert_eq!(ids(&answer), ["text"]);
+    let (_, answer) = app.get(&nearest_url("&open=now&at=2026-11-24T10:00:00%2B09:00"), None).await;
+    assert_eq!(ids(&answer), ["school", "text"]);
+}
+
+#[tokio::test]
+async fn child_nearest_power_takes_open_and_at_too() {
+    let app = hours_app().await;
+    let url = "/api/v1/children/child-a/nearest-power?open=now&at=2026-12-01T20:00:00%2B09:00";
+    let (status, answer) = app.get(url, Some(FAMILY)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(ids(&answer), ["text"]);
+    assert_eq!(field(&answer, "within_battery"), [&json!(true)]);
+    let (_, all) = app.get("/api/v1/children/child-a/nearest-power?at=2026-12-01T20:00:00%2B09:00", Some(FAMILY)).await;
+    assert_eq!(field(&all, "open_now"), [&json!(false), &json!(false), &Value::Null]);
+}
+
+#[tokio::test]
+async fn a_bad_at_or_open_is_a_400_naming_the_parameter() {
+    let app = hours_app().await;
+    for (q, name) in [("&at=yesterday", "at"), ("&at=2026-12-01", "at"), ("&open=later", "open")] {
+        let (status, answer) = app.get(&nearest_url(q), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}");
+        assert!(answer["error"]["message"].as_str().unwrap().starts_with(name), "{answer}");
+    }
+}
