@@ -5,7 +5,9 @@
 //! Limits are never exceeded, and a claim of optimality is always true.
 
 use powermap::domain::{Device, PowerPointProps};
-use powermap::planning::assign::{Assignment, Demand, assign, fits};
+use std::cmp::Reverse;
+
+use powermap::planning::assign::{Assignment, Demand, assign, assign_lasting_first, fits};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -60,14 +62,32 @@ fn feasible(a: &[Option<usize>], points: &[&PowerPointProps], demands: &[Demand]
 
 /// Every assignment, checked whole at the leaves.
 fn brute_force(points: &[&PowerPointProps], demands: &[Demand]) -> (usize, i64) {
-    let mut best = (0, 0);
-    let mut current = vec![None; demands.len()];
-    fn walk(c: usize, cur: &mut Vec<Option<usize>>, pts: &[&PowerPointProps], ds: &[Demand], best: &mut (usize, i64)) {
+    let (placed, Reverse(cost)) = brute_force_by(points, demands, |a| {
+        let (placed, cost) = score(a, demands);
+        (placed, Reverse(cost))
+    });
+    (placed, cost)
+}
+
+/// The feasible assignment with the largest `key`, over every assignment.
+fn brute_force_by<K: Ord + Copy>(
+    points: &[&PowerPointProps],
+    demands: &[Demand],
+    key: impl Fn(&[Option<usize>]) -> K,
+) -> K {
+    fn walk<K: Ord + Copy>(
+        c: usize,
+        cur: &mut Vec<Option<usize>>,
+        pts: &[&PowerPointProps],
+        ds: &[Demand],
+        key: &dyn Fn(&[Option<usize>]) -> K,
+        best: &mut Option<K>,
+    ) {
         if c == ds.len() {
             if feasible(cur, pts, ds) {
-                let s = score(cur, ds);
-                if better(s, *best) {
-                    *best = s;
+                let k = key(cur);
+                if best.is_none_or(|b| k > b) {
+                    *best = Some(k);
                 }
             }
             return;
@@ -76,12 +96,20 @@ fn brute_force(points: &[&PowerPointProps], demands: &[Demand]) -> (usize, i64) 
             std::iter::once(None).chain(ds[c].candidates.iter().map(|(p, _)| Some(*p))).collect();
         for o in options {
             cur[c] = o;
-            walk(c + 1, cur, pts, ds, best);
+            walk(c + 1, cur, pts, ds, key, best);
         }
         cur[c] = None;
     }
-    walk(0, &mut current, points, demands, &mut best);
-    best
+    let mut best = None;
+    walk(0, &mut vec![None; demands.len()], points, demands, &key, &mut best);
+    best.expect("leaving everyone unplaced is always feasible")
+}
+
+/// (children placed, fewest child-hours short, least distance) — the outage's order.
+fn lasting_key(a: &[Option<usize>], demands: &[Demand], short_h: &[f64]) -> (usize, Reverse<u64>, Reverse<i64>) {
+    let (placed, cost) = score(a, demands);
+    let short: u64 = a.iter().flatten().map(|&p| short_h[p].ceil() as u64).sum();
+    (placed, Reverse(short), Reverse(cost))
 }
 
 /// An independent depth-first search for medium instances: children in order, each at one of
@@ -218,6 +246,30 @@ proptest! {
         prop_assert!(feasible(&point_of, &refs, &demands), "limits exceeded: {point_of:?}");
         prop_assert!(optimal, "a small instance must be proven optimal");
         prop_assert_eq!(score(&point_of, &demands), brute_force(&refs, &demands));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Runtimes: some points stop before the outage ends (by 0, 4.5, 96 or 163 hours). The
+    /// answer places as many children as can be, then leaves the fewest child-hours without
+    /// power, then takes the least distance — the brute-force optimum of that order — and its
+    /// lower bound never exceeds its distance.
+    #[test]
+    fn lasting_points_come_first_and_match_brute_force(
+        (points, children) in instance(1..=4, 1..=7),
+        stops in prop::collection::vec(prop::sample::select(vec![0.0, 0.0, 4.5, 96.0, 163.0]), 4),
+    ) {
+        let refs: Vec<&PowerPointProps> = points.iter().collect();
+        let demands = demands(&refs, &children);
+        let result = assign_lasting_first(&refs, &demands, &stops);
+        prop_assert!(feasible(&result.point_of, &refs, &demands), "limits exceeded: {:?}", result.point_of);
+        prop_assert!(result.optimal, "a small instance must be proven optimal");
+        let best = brute_force_by(&refs, &demands, |a| lasting_key(a, &demands, &stops));
+        prop_assert_eq!(lasting_key(&result.point_of, &demands, &stops), best);
+        let total = score(&result.point_of, &demands).1 as f64 / 10.0;
+        prop_assert!(result.lower_bound_m <= total + 1e-6, "bound {} above total {total}", result.lower_bound_m);
     }
 }
 

@@ -53,6 +53,9 @@ pub struct Demand<'a> {
 /// The result: for each child, the index of its point (or `None`), and whether it is proven optimal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
+    /// The least total distance, metres, that any assignment leaving as many children unplaced
+    /// and at points that stop early could have: the relaxation's dual bound.
+    pub lower_bound_m: f64,
     /// Point index per child.
     pub point_of: Vec<Option<usize>>,
     /// Proven optimal over the complete candidate lists: fewest unplaced, then least distance.
@@ -167,11 +170,23 @@ struct Problem<'p, 'a> {
 }
 
 impl<'p, 'a> Problem<'p, 'a> {
-    fn new(points: &'p [&'p PowerPointProps], demands: &'p [Demand<'a>]) -> Self {
+    fn new(points: &'p [&'p PowerPointProps], demands: &'p [Demand<'a>], short_h: &[f64]) -> Self {
+        let longest = |d: &Demand| d.candidates.iter().map(|&(_, m)| decimetres(m)).max().unwrap_or(0);
+        let sum: i64 = demands.iter().map(longest).fold(0_i64, i64::saturating_add);
+        // What each hour a point falls short of the outage adds to a child's distance: more
+        // than the distances of any assignment add up to, so "lasting first" is lexicographic;
+        // capped so that leaving a child unplaced still costs more than every shortfall together.
+        let hours: Vec<i64> = short_h.iter().map(|&h| if h > 0.0 { h.ceil().min(1e6) as i64 } else { 0 }).collect();
+        let most = hours.iter().copied().max().unwrap_or(0).max(1);
+        let hour_cost = sum.saturating_add(1).min((UNASSIGNED_COST / 2) / (demands.len() as i64 + 1) / most);
         let costs: Vec<Vec<(usize, i64)>> = demands
             .iter()
             .map(|d| {
-                let mut list: Vec<(usize, i64)> = d.candidates.iter().map(|&(p, m)| (p, decimetres(m))).collect();
+                let mut list: Vec<(usize, i64)> = d
+                    .candidates
+                    .iter()
+                    .map(|&(p, m)| (p, decimetres(m) + hours.get(p).map_or(0, |&h| h * hour_cost)))
+                    .collect();
                 list.sort_by_key(|&(p, cost)| (cost, p));
                 list
             })
@@ -472,7 +487,14 @@ fn improving_move(pb: &Problem, plan: &Plan, c: usize, now: i64, budget: &mut u6
 
 /// Solves the assignment for `demands` over `points`.
 pub fn assign(points: &[&PowerPointProps], demands: &[Demand]) -> Assignment {
-    let pb = Problem::new(points, demands);
+    assign_lasting_first(points, demands, &[])
+}
+
+/// As [`assign`], where `short_h[p]` is how many hours point `p` stops before the outage ends
+/// (0: it lasts): fewest children unplaced, then fewest child-hours without power (each
+/// placement's shortfall in whole hours, rounded up), then least total distance.
+pub fn assign_lasting_first(points: &[&PowerPointProps], demands: &[Demand], short_h: &[f64]) -> Assignment {
+    let pb = Problem::new(points, demands, short_h);
     let slots = pb.slots(&pb.users);
     let mut flow = flow::Flow::new(points.len(), &pb.costs, &slots);
     flow.solve();
@@ -490,8 +512,55 @@ pub fn assign(points: &[&PowerPointProps], demands: &[Demand]) -> Assignment {
         plan = if rerouted.cost(&pb) < greedy.cost(&pb) { rerouted } else { greedy };
         exact::prove(&pb, &mut plan, &dual, PROOF_BUDGET)
     };
-    let extend = if proven { truncated_and_uncertified(&pb, &plan, &dual, &slots) } else { Vec::new() };
-    Assignment { optimal: proven && extend.is_empty(), point_of: plan.point_of, extend }
+    let (extend, full_bound) = truncated_and_uncertified(&pb, &plan, &dual, &slots);
+    let extend = if proven { extend } else { Vec::new() };
+    let mut lower_bound_m = distance_bound(&pb, &plan, full_bound.unwrap_or(dual.bound));
+    if short_h.iter().any(|&h| h > 0.0) && !proven {
+        // The penalties make the relaxation loose in metres: the plain distance relaxation
+        // bounds every assignment that places as many children, lasting or not.
+        lower_bound_m = lower_bound_m.max(plain_distance_bound(points, demands, &plan));
+    }
+    Assignment { optimal: proven && extend.is_empty(), point_of: plan.point_of, extend, lower_bound_m }
+}
+
+/// The least total distance of any assignment that leaves no more children unplaced than
+/// `plan`, ignoring runtimes: the distance-only relaxation's bound.
+fn plain_distance_bound(points: &[&PowerPointProps], demands: &[Demand], plan: &Plan) -> f64 {
+    let pb = Problem::new(points, demands, &[]);
+    let slots = pb.slots(&pb.users);
+    let mut flow = flow::Flow::new(points.len(), &pb.costs, &slots);
+    flow.solve();
+    let horizon = |c: usize| demands[c].horizon_m.map(decimetres);
+    let dual = if demands.iter().any(|d| d.horizon_m.is_some()) {
+        let everyone: Vec<usize> = (0..demands.len()).collect();
+        let wide: Vec<usize> =
+            pb.slots(&vec![everyone; points.len()]).into_iter().zip(&slots).map(|(w, &s)| w.max(s)).collect();
+        Dual::new(&pb, flow.slot_prices(points.len()), &wide, horizon)
+    } else {
+        Dual::new(&pb, flow.slot_prices(points.len()), &slots, |_| None)
+    };
+    let plain = Plan::new(points.len(), plan.point_of.clone());
+    distance_bound(&pb, &plain, dual.bound)
+}
+
+/// The dual bound, in cost units, as metres of distance: less what the plan pays for its
+/// unplaced children and early stops, clamped to `[0, the plan's distance]`.
+fn distance_bound(pb: &Problem, plan: &Plan, bound: i128) -> f64 {
+    let mut fixed: i128 = 0;
+    let mut distance: i128 = 0;
+    for (c, &p) in plan.point_of.iter().enumerate() {
+        let cost = i128::from(pb.cost(c, p));
+        let metres =
+            p.and_then(|p| pb.demands[c].candidates.iter().find(|(q, _)| *q == p)).map(|&(_, m)| decimetres(m));
+        match metres {
+            Some(m) => {
+                distance += i128::from(m);
+                fixed += cost - i128::from(m);
+            }
+            None => fixed += cost,
+        }
+    }
+    (bound - fixed).clamp(0, distance) as f64 / 10.0
 }
 
 /// With truncated candidate lists, the answer is optimal over the complete lists when no
@@ -500,9 +569,10 @@ pub fn assign(points: &[&PowerPointProps], demands: &[Demand]) -> Assignment {
 /// users could grow). An assignment using a left-out candidate of child c then costs at least
 /// that bound plus horizon(c) − α(c); the children for which that is below the answer's cost
 /// are returned, to be given more candidates.
-fn truncated_and_uncertified(pb: &Problem, plan: &Plan, dual: &Dual, slots: &[usize]) -> Vec<usize> {
+/// Also returns the rebuilt dual's bound, valid over the complete lists.
+fn truncated_and_uncertified(pb: &Problem, plan: &Plan, dual: &Dual, slots: &[usize]) -> (Vec<usize>, Option<i128>) {
     if pb.demands.iter().all(|d| d.horizon_m.is_none()) {
-        return Vec::new();
+        return (Vec::new(), None);
     }
     let everyone: Vec<usize> = (0..pb.demands.len()).collect();
     let all_users = vec![everyone; pb.points.len()];
@@ -510,9 +580,10 @@ fn truncated_and_uncertified(pb: &Problem, plan: &Plan, dual: &Dual, slots: &[us
     let horizon = |c: usize| pb.demands[c].horizon_m.map(decimetres);
     let full = Dual::new(pb, dual.beta.clone(), &wide, horizon);
     let gap = plan.cost(pb) - full.bound;
-    (0..pb.demands.len())
+    let extend = (0..pb.demands.len())
         .filter(|&c| horizon(c).is_some_and(|h| i128::from(h) - i128::from(full.alpha[c]) < gap))
-        .collect()
+        .collect();
+    (extend, Some(full.bound))
 }
 
 #[cfg(test)]
@@ -570,7 +641,7 @@ mod tests {
                 horizon_m: None,
             })
             .collect();
-        let pb = Problem::new(&refs, &demands);
+        let pb = Problem::new(&refs, &demands, &[]);
         let slots = pb.slots(&pb.users);
         let mut flow = flow::Flow::new(refs.len(), &pb.costs, &slots);
         flow.solve();

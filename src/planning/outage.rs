@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::area::IndexedArea;
 pub use super::area::{AreaError, MAX_AREA_POSITIONS, parse_area};
-use super::assign::{Demand, assign};
+use super::assign::{Demand, assign_lasting_first};
 use crate::domain::compat::serves_child;
 use crate::domain::plan::{Plan, walks};
 use crate::domain::travel::{TravelModel, round1, within_battery};
@@ -33,6 +33,11 @@ pub struct Placement {
     pub travel_min: f64,
     /// The trip leaves at least half the child's battery (as in the nearest answers).
     pub within_battery: bool,
+    /// Hours the point delivers, present only when it stops before the outage ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holds_h: Option<f64>,
+    /// The point stops before the outage ends: the child needs a second move or a refuel.
+    pub needs_second_move: bool,
 }
 
 /// A child that could not be placed, and why.
@@ -62,6 +67,29 @@ pub struct OutageResult {
     pub points_out: Vec<String>,
     /// Total travel distance of the assignment, metres.
     pub total_distance_m: f64,
+    /// The least total distance any assignment with as few unplaced children and early stops
+    /// could have, metres (equal to the total when optimal).
+    pub lower_bound_m: f64,
+    /// How far from optimal the answer may be: (total − bound) / total, 0 when optimal.
+    pub gap: f64,
+    /// What the optimality claim is about: the model that was solved.
+    pub model: String,
+    /// Children placed at a point that stops before the outage ends (ids, sorted).
+    pub needs_second_move: Vec<String>,
+    /// Plain-language cautions, one per child placed at a point that stops early.
+    pub warnings: Vec<String>,
+}
+
+/// The model the assignment solves, as the answer states it.
+pub const MODEL: &str = "fewest children unplaced, then fewest child-hours without power (the whole hours by \
+which each placement's point stops before the outage ends), then least total geodesic distance; each life-critical device takes one outlet of its type and no point's \
+capacity_w is exceeded; a grid-independent point inside the area runs fuel_h hours (null: lasting), every \
+other point that is up lasts";
+
+/// How long a point delivers in this outage: `None` when it lasts (on the grid outside the
+/// dark area, or with unknown fuel), else its `fuel_h`.
+pub fn runs_h(point: &PowerPointProps, in_dark_area: bool) -> Option<f64> {
+    if in_dark_area && point.grid_independent { point.fuel_h } else { None }
 }
 
 /// Runs the scenario: `plans` decide walking or driving per child.
@@ -136,7 +164,9 @@ pub fn run_outage(
             }
         }
         let refs: Vec<&PowerPointProps> = point_list.iter().map(|p| &p.props).collect();
-        let solution = assign(&refs, &demands);
+        let short_h: Vec<f64> =
+            holds_of(&point_list, &inside, hours).iter().map(|h| h.map_or(0.0, |h| hours - h)).collect();
+        let solution = assign_lasting_first(&refs, &demands, &short_h);
         fetch = solution.extend.iter().copied().filter(|&c| k_of[c] < MAX_CANDIDATES_PER_CHILD).collect();
         if fetch.is_empty() {
             break solution;
@@ -146,36 +176,81 @@ pub fn run_outage(
         }
     };
 
+    let holds = holds_of(&point_list, &inside, hours);
+    let picked: Vec<Choice> =
+        solution.point_of.iter().zip(&demands).map(|(p, d)| (*p, d.candidates.as_slice())).collect();
+    let mut result = answer(&at_risk, &picked, &point_list, &holds, (travel, plans, hours));
+    result.affected = affected.iter().map(|c| c.id.clone()).collect();
+    result.points_out = points_out;
+    result.optimal = solution.optimal;
+    result.lower_bound_m = if solution.optimal { result.total_distance_m } else { round1(solution.lower_bound_m) };
+    result.gap = if result.total_distance_m > 0.0 {
+        ((result.total_distance_m - result.lower_bound_m) / result.total_distance_m).max(0.0)
+    } else {
+        0.0
+    };
+    result
+}
+
+/// Per point, how long it holds when that is less than the outage (`None`: it lasts).
+fn holds_of(points: &[Entry<PowerPointProps>], inside: &impl Fn(f64, f64) -> bool, hours: f64) -> Vec<Option<f64>> {
+    points.iter().map(|p| runs_h(&p.props, inside(p.lon, p.lat)).filter(|&h| h < hours)).collect()
+}
+
+/// A child's chosen point (if any) and its candidate list (point index, metres).
+type Choice<'a> = (Option<usize>, &'a [(usize, f64)]);
+
+/// The answer for the at-risk children from each one's chosen point and candidate list.
+fn answer(
+    at_risk: &[&Entry<ChildProps>],
+    picked: &[Choice],
+    points: &[Entry<PowerPointProps>],
+    holds: &[Option<f64>],
+    (travel, plans, hours): (&TravelModel, &HashMap<String, Plan>, f64),
+) -> OutageResult {
     let mut assignments = Vec::new();
     let mut unassigned = Vec::new();
-    for (c, child) in at_risk.iter().enumerate() {
-        match solution.point_of[c] {
-            Some(p) => {
-                let distance_m = demands[c].candidates.iter().find(|(q, _)| *q == p).map_or(0.0, |(_, d)| *d);
-                let walking = walks(plans.get(&child.id).and_then(|plan| plan.body.transport));
-                let minutes = if walking { travel.walk_min(distance_m) } else { travel.drive_min(distance_m) };
-                assignments.push(Placement {
-                    child_id: child.id.clone(),
-                    power_point_id: point_list[p].id.clone(),
-                    distance_m: round1(distance_m),
-                    travel_min: round1(minutes),
-                    within_battery: within_battery(minutes, child.props.autonomy_h()),
-                });
-            }
-            None => unassigned.push(Unplaced {
-                child_id: child.id.clone(),
-                reason: if demands[c].candidates.is_empty() { "no_compatible_point" } else { "all_full" }.into(),
-            }),
+    let mut warnings = Vec::new();
+    for (child, &(point, candidates)) in at_risk.iter().zip(picked) {
+        let Some(p) = point else {
+            let reason = if candidates.is_empty() { "no_compatible_point" } else { "all_full" };
+            unassigned.push(Unplaced { child_id: child.id.clone(), reason: reason.into() });
+            continue;
+        };
+        let distance_m = candidates.iter().find(|(q, _)| *q == p).map_or(0.0, |(_, d)| *d);
+        let walking = walks(plans.get(&child.id).and_then(|plan| plan.body.transport));
+        let minutes = if walking { travel.walk_min(distance_m) } else { travel.drive_min(distance_m) };
+        if let Some(h) = holds[p] {
+            warnings.push(format!(
+                "{}: no point that runs the whole {hours} h is free; {} holds {h} h, then a second move or a refuel is needed",
+                child.id, points[p].id
+            ));
         }
+        assignments.push(Placement {
+            child_id: child.id.clone(),
+            power_point_id: points[p].id.clone(),
+            distance_m: round1(distance_m),
+            travel_min: round1(minutes),
+            within_battery: within_battery(minutes, child.props.autonomy_h()),
+            holds_h: holds[p],
+            needs_second_move: holds[p].is_some(),
+        });
     }
-    let total_distance_m = round1(assignments.iter().map(|a| a.distance_m).sum());
+    let mut needs_second_move: Vec<String> =
+        assignments.iter().filter(|a| a.needs_second_move).map(|a| a.child_id.clone()).collect();
+    needs_second_move.sort();
     OutageResult {
-        optimal: solution.optimal,
-        affected: affected.iter().map(|c| c.id.clone()).collect(),
+        optimal: false,
+        affected: Vec::new(),
         at_risk: at_risk.iter().map(|c| c.id.clone()).collect(),
+        total_distance_m: round1(assignments.iter().map(|a| a.distance_m).sum()),
         assignments,
         unassigned,
-        points_out,
-        total_distance_m,
+        points_out: Vec::new(),
+        lower_bound_m: 0.0,
+        gap: 0.0,
+        model: MODEL.into(),
+        needs_second_move,
+        warnings,
     }
 }
