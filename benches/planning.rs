@@ -141,12 +141,14 @@ fn outage_bench(c: &mut Criterion) {
         let catalog = catalog(power_points(&mut rng, 5_000), children(&mut rng, n), Vec::new());
         let result = run_outage(&catalog, &area, 72.0, &TravelModel::default(), &HashMap::new());
         eprintln!(
-            "outage {n} children: at risk {}, assigned {}, unassigned {}, total {:.1} km, optimal {}",
+            "outage {n} children: at risk {}, assigned {}, unassigned {}, total {:.1} km, optimal {}, bound {:.1} km, gap {:.2} %",
             result.at_risk.len(),
             result.assignments.len(),
             result.unassigned.len(),
             result.total_distance_m / 1000.0,
-            result.optimal
+            result.optimal,
+            result.lower_bound_m / 1000.0,
+            result.gap * 100.0
         );
         group.bench_with_input(BenchmarkId::from_parameter(n), &catalog, |b, catalog| {
             b.iter(|| {
@@ -157,5 +159,18 @@ fn outage_bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, audit_bench, outage_bench);
+/// Opening hours: parsing a text (what a nearest answer would pay per point without the
+/// cache) against evaluating an already parsed one.
+fn hours_bench(c: &mut Criterion) {
+    use powermap::domain::hours::{open_state, parse_hours};
+    let text = "Mo-Fr 09:00-17:00; Sa 09:00-12:00; PH off";
+    let at = time::macros::datetime!(2026-12-01 20:00 +9);
+    let mut group = c.benchmark_group("opening_hours");
+    group.bench_function("parse", |b| b.iter(|| black_box(text.parse::<opening_hours::OpeningHours>().is_ok())));
+    let _ = parse_hours(text);
+    group.bench_function("open_state_cached", |b| b.iter(|| black_box(open_state(Some(text), at).open_now)));
+    group.finish();
+}
+
+criterion_group!(benches, audit_bench, outage_bench, hours_bench);
 criterion_main!(benches);
