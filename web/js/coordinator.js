@@ -1,16 +1,15 @@
 // The coordinator view: the 個別避難計画 audit as a sortable, filterable table; a row marks the
 // child on the map, draws the planned destinations and shows the plan; CSV download (as
 // filtered) and the printable sheet, both with the token.
-import { api, apiBlob, migrateLegacyToken, token } from "./api.js";
+import { api, apiBlob, loadConfig, migrateLegacyToken, token } from "./api.js";
 import { t } from "./i18n.js";
-import { addLegend, childIcon, createMap, escapeHtml, fitWhenIdle, powerIcon, shelterIcon } from "./map.js";
-import { download, setMessage, showError, wireLang, wireTokenBox } from "./common.js";
-import { filterCsv } from "./csv.js";
+import { childLayer, powerLayer, shelterLayer } from "./layers.js";
+import { addLegend, createMap, escapeHtml, fitWhenIdle } from "./map.js";
+import { download, fillOptions, setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "./common.js";
+import { label } from "./vocab.js";
 
 const $ = (id) => document.getElementById(id);
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
-// The labels the server writes in the CSV's 重要度 column.
-const CSV_SEVERITY = { error: "エラー", warning: "警告", info: "情報" };
 const DESTINATIONS = [
   ["plannedShelter", "shelter_id"],
   ["plannedBackupShelter", "backup_shelter_id"],
@@ -25,20 +24,16 @@ let sort = { key: "severity", dir: 1 };
 let selected = null; // the child whose plan is open
 let plan; // its current plan: null when it has none, undefined while loading
 let places = new Map(); // power points and shelters by id
-const childLayer = L.layerGroup();
+const childMarkers = L.layerGroup();
 const planLayer = L.layerGroup();
 const ll = (f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]];
 
 async function loadChildren() {
   children = new Map();
-  childLayer.clearLayers();
+  childMarkers.clearLayers();
   const fc = await api("/api/v1/children");
-  for (const f of fc.features) {
-    children.set(f.id, f);
-    L.marker(ll(f), { icon: childIcon(), title: f.properties.name })
-      .on("click", () => openPlan(f.id))
-      .addTo(childLayer);
-  }
+  for (const f of fc.features) children.set(f.id, f);
+  childLayer(fc, { onClick: openPlan }).addTo(childMarkers);
   if (fc.features.length) map.fitBounds(L.latLngBounds(fc.features.map(ll)).pad(0.1));
   const districts = [...new Set(fc.features.map((f) => f.properties.district).filter(Boolean))].sort((a, b) => a.localeCompare(b, "ja"));
   const sel = $("district-select");
@@ -79,7 +74,7 @@ function renderTable() {
   const body = $("audit-table").querySelector("tbody");
   body.innerHTML = list
     .map((f) => `<tr class="sev-${f.severity}" data-child="${escapeHtml(f.child_id)}" tabindex="0">
-      <td><span class="badge sev-${f.severity}">${escapeHtml(t("sev." + f.severity))}</span></td>
+      <td><span class="badge sev-${f.severity}">${escapeHtml(label("severities", f.severity))}</span></td>
       <td>${escapeHtml(f.child)}</td><td>${escapeHtml(f.district)}</td>
       <td>${escapeHtml(t("rules." + f.rule))}<br><code>${escapeHtml(f.rule)}</code></td><td>${escapeHtml(f.message)}</td></tr>`)
     .join("");
@@ -150,7 +145,7 @@ function renderPlan() {
   }
   const b = plan.body || plan;
   $("plan-body").innerHTML = `<dl class="totals">
-    <dt>${escapeHtml(t("version"))}</dt><dd>${plan.version}（${escapeHtml(t("planStatus." + (b.status || "draft")))}）</dd>
+    <dt>${escapeHtml(t("version"))}</dt><dd>${plan.version}（${escapeHtml(label("plan_statuses", b.status || "draft"))}）</dd>
     ${DESTINATIONS.filter(([, field]) => !field.startsWith("backup") || b[field]).map(([label, field]) => `<dt>${escapeHtml(t(label))}</dt><dd>${placeText(b[field])}</dd>`).join("")}
     <dt>${escapeHtml(t("nextReview"))}</dt><dd>${escapeHtml(b.next_review_due || "—")}</dd></dl>`;
 }
@@ -164,13 +159,13 @@ function drawPlan() {
   L.circleMarker(home, { radius: 15, color: "#f59f00", weight: 4, fill: false, className: "pm-selected", interactive: false }).addTo(planLayer);
   const b = plan ? plan.body || plan : {};
   const ends = [];
-  for (const [label, field] of DESTINATIONS) {
+  for (const [what, field] of DESTINATIONS) {
     const f = places.get(b[field]);
     if (!f) continue;
     ends.push(ll(f));
     L.polyline([home, ll(f)], { color: "#e8590c", weight: 3, dashArray: "6 4", className: "pm-plan-line", interactive: false }).addTo(planLayer);
-    const icon = field.includes("power") ? powerIcon(f.properties) : shelterIcon();
-    L.marker(ll(f), { icon, title: f.properties.name, zIndexOffset: 1000 }).bindTooltip(() => `${t(label)}: ${f.properties.name}`).addTo(planLayer);
+    const layer = field.includes("power") ? powerLayer : shelterLayer;
+    layer(f, { zIndexOffset: 1000, tooltip: (p) => `${t(what)}: ${p.name}` }).addTo(planLayer);
   }
   if (plan === undefined) return; // the view moves once, when the plan is in
   fitWhenIdle(map, L.latLngBounds([home, ...ends]).pad(ends.length ? 0.2 : 0), { maxZoom: ends.length ? 16 : 15, paddingTopLeft: [legend.width(), 20] });
@@ -178,15 +173,17 @@ function drawPlan() {
 
 async function main() {
   wireLang(() => {
+    fillOptions($("severity-select"), "severities");
     renderTable();
     renderPlan();
     legend.render();
   });
   await migrateLegacyToken();
-  const config = await api("/api/v1/config", { auth: false });
+  const config = await loadConfig();
+  fillOptions($("severity-select"), "severities");
   map = createMap($("map"), config);
   legend = addLegend(map, ["child", "selected", "plan"], { openWide: false });
-  childLayer.addTo(map);
+  childMarkers.addTo(map);
   planLayer.addTo(map);
   const [points, shelters] = await Promise.all([api("/api/v1/power-points", { auth: false }), api("/api/v1/shelters", { auth: false })]);
   places = new Map([...points.features, ...shelters.features].map((f) => [f.id, f]));
@@ -207,16 +204,14 @@ async function main() {
     planLayer.clearLayers();
   });
   $("csv-btn").addEventListener("click", async () => {
+    // The download holds what the table shows: the server filters by severity too.
     const q = new URLSearchParams({ format: "csv" });
     if ($("district-select").value) q.set("district", $("district-select").value);
     const sev = $("severity-select").value;
+    if (sev) q.set("severity", sev);
     try {
       const blob = await apiBlob(`/api/v1/plans/audit?${q}`);
-      const name = `plan-audit-${new Date().toISOString().slice(0, 10)}${sev ? "-" + sev : ""}.csv`;
-      // The download holds what the table shows: the severity filter is applied here.
-      if (!sev) return download(name, blob);
-      const text = filterCsv(await blob.text(), "重要度", (label) => label === CSV_SEVERITY[sev]);
-      download(name, new Blob([text], { type: "text/csv;charset=utf-8" }));
+      download(`plan-audit-${new Date().toISOString().slice(0, 10)}${sev ? "-" + sev : ""}.csv`, blob);
     } catch (e) {
       showError(e);
     }
@@ -250,6 +245,7 @@ async function main() {
     }
   };
   wireTokenBox(reload);
+  showDemoTokens(config, reload);
   await reload();
   window.powermap = { map };
   window.powermapReady = true;

@@ -1,14 +1,15 @@
 // The family view: pick a point (location, tap, or the map centre), say what the device needs,
 // see the nearest power that fits — on the map and as a list with distance, minutes and phone.
 // With a family token the child's own devices set the need, measured from home or from here.
-import { api, migrateLegacyToken, token, tokenRole } from "./api.js";
+import { api, loadConfig, migrateLegacyToken, token, tokenRole } from "./api.js";
 import { t } from "./i18n.js";
-import { addLegend, clusterIcon, createMap, escapeHtml, fitWhenIdle, powerIcon, shelterIcon, whenIdle } from "./map.js";
-import { fmtDistance, fmtMinutes, setMessage, showError, wireLang, wireTokenBox } from "./common.js";
+import { powerLayer, powerPopup, shelterLayer } from "./layers.js";
+import { addLegend, clusterIcon, createMap, escapeHtml, fitWhenIdle, whenIdle } from "./map.js";
+import { label } from "./vocab.js";
+import { fillOptions, fmtDistance, fmtMinutes, setMessage, showError, wireLang, wireTokenBox } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const CHILD_KEY = "powermap.family.child";
-const OUTLET_LABEL = { ac100v: "AC100V", dc12v: "DC12V", usb: "USB" };
 const phone = () => window.matchMedia("(max-width: 700px)").matches;
 
 let map;
@@ -22,24 +23,12 @@ let last = null; // the last answer, redrawn on a language switch
 let asked = 0; // answers to older questions are dropped
 const resultLayer = L.layerGroup();
 
-function popupHtml(p) {
-  return `<b>${escapeHtml(p.name)}</b><br>${escapeHtml(t("kinds." + p.kind))} / ${escapeHtml(t("status." + p.status))}` +
-    (p.hours ? `<br>${escapeHtml(t("hours"))}: ${escapeHtml(p.hours)}` : "") +
-    (p.contact ? `<br><a class="tel" href="tel:${escapeHtml(p.contact)}">${escapeHtml(p.contact)}</a>` : "");
-}
-
 async function drawLayers() {
   const [points, shelters] = await Promise.all([api("/api/v1/power-points", { auth: false }), api("/api/v1/shelters", { auth: false })]);
   // Clusters only when zoomed far out: on a phone a tap should reach a point, not a bubble.
   cluster = L.markerClusterGroup({ maxClusterRadius: 40, disableClusteringAtZoom: 14, iconCreateFunction: clusterIcon });
-  for (const f of points.features) {
-    const [lon, lat] = f.geometry.coordinates;
-    cluster.addLayer(L.marker([lat, lon], { icon: powerIcon(f.properties), title: f.properties.name }).bindPopup(() => popupHtml(f.properties)));
-  }
-  for (const f of shelters.features) {
-    const [lon, lat] = f.geometry.coordinates;
-    cluster.addLayer(L.marker([lat, lon], { icon: shelterIcon(), title: f.properties.name }).bindPopup(() => `<b>${escapeHtml(f.properties.name)}</b><br>${escapeHtml(t("shelter"))}`));
-  }
+  cluster.addLayer(powerLayer(points));
+  cluster.addLayer(shelterLayer(shelters));
   cluster.addTo(map);
   document.body.dataset.markers = String(points.features.length + shelters.features.length);
 }
@@ -76,7 +65,7 @@ function renderChild() {
   $("child-select").innerHTML = children.map((c) => `<option value="${escapeHtml(c.id)}">${escapeHtml(c.properties.name)}</option>`).join("");
   if (child) $("child-select").value = child.id;
   $("child-devices").innerHTML = (child?.properties.devices || [])
-    .map((d) => `<li>${escapeHtml(t("devices." + d.kind))} ${d.rated_w} W・${escapeHtml(t("battery"))} ${d.battery_h} h${d.life_critical ? ` <span class="badge bad">${escapeHtml(t("lifeCritical"))}</span>` : ""}</li>`)
+    .map((d) => `<li>${escapeHtml(label("device_kinds", d.kind))} ${d.rated_w} W・${escapeHtml(t("battery"))} ${d.battery_h} h${d.life_critical ? ` <span class="badge bad">${escapeHtml(t("lifeCritical"))}</span>` : ""}</li>`)
     .join("");
 }
 
@@ -146,7 +135,7 @@ function outletsText(p, need) {
     ? new Set(need.child.properties.devices.filter((d) => d.life_critical).map((d) => d.input))
     : $("outlet-select").value ? new Set([$("outlet-select").value]) : null;
   const outlets = (p.outlets || []).filter((o) => (!types || types.has(o.type)) && o.max_w >= minW);
-  return [...outlets.map((o) => t("outletLine", { type: OUTLET_LABEL[o.type] || o.type, w: o.max_w, n: o.count })), t("capacityLine", { w: p.capacity_w })].join("・");
+  return [...outlets.map((o) => t("outletLine", { type: label("outlet_types", o.type), w: o.max_w, n: o.count })), t("capacityLine", { w: p.capacity_w })].join("・");
 }
 
 const ORIGIN_TEXT = { home: "originHome", here: "originHere", picked: "originPicked" };
@@ -166,7 +155,7 @@ function showResults({ fit, user }) {
     const [lon, lat] = f.geometry.coordinates;
     L.polyline([at, [lat, lon]], { color: "#0b57d0", weight: 3, dashArray: "6 4", interactive: false }).addTo(resultLayer);
     const marker = L.marker([lat, lon], { icon: L.divIcon({ className: "pm-icon pm-rank", html: `<span>${i + 1}</span>`, iconSize: [30, 30], iconAnchor: [15, 15] }), title: p.name, zIndexOffset: 1000 })
-      .bindPopup(() => popupHtml(p))
+      .bindPopup(() => powerPopup(p))
       .addTo(resultLayer);
     const battery = p.within_battery === undefined ? "" :
       p.within_battery ? `<span class="badge ok">${escapeHtml(t("withinBattery"))}</span>` : `<span class="badge bad">${escapeHtml(t("beyondBattery"))}</span>`;
@@ -175,7 +164,7 @@ function showResults({ fit, user }) {
     li.innerHTML = `<button type="button" class="result-name name">${escapeHtml(p.name)}</button>
       <div class="meta">${fmtDistance(p.distance_m)}・${escapeHtml(t("walk"))} ${fmtMinutes(p.walk_min)} ${escapeHtml(t("min"))}・${escapeHtml(t("drive"))} ${fmtMinutes(p.drive_min)} ${escapeHtml(t("min"))}</div>
       <div class="meta outlets">${escapeHtml(outletsText(p, { child: forChild }))}</div>
-      <div class="meta">${battery}<span class="badge">${escapeHtml(t("status." + p.status))}</span>${p.requires_registration ? `<span class="badge">${escapeHtml(t("registration"))}</span>` : ""}${p.call_first ? `<span class="badge">${escapeHtml(t("callFirst"))}</span>` : ""}</div>
+      <div class="meta">${battery}<span class="badge">${escapeHtml(label("statuses", p.status))}</span>${p.requires_registration ? `<span class="badge">${escapeHtml(t("registration"))}</span>` : ""}${p.call_first ? `<span class="badge">${escapeHtml(t("callFirst"))}</span>` : ""}</div>
       ${p.hours ? `<div class="meta">${escapeHtml(t("hours"))}: ${escapeHtml(p.hours)}</div>` : ""}
       ${p.contact ? `<a class="tel" href="tel:${escapeHtml(p.contact)}">☎ ${escapeHtml(p.contact)}</a>` : ""}`;
     li.querySelector("button").addEventListener("click", () => {
@@ -202,6 +191,7 @@ function showResults({ fit, user }) {
 }
 
 function redraw() {
+  fillOptions($("outlet-select"), "outlet_types");
   renderChild();
   if (last) showResults({ fit: false, user: false });
   legend.render();
@@ -211,7 +201,8 @@ function redraw() {
 async function main() {
   wireLang(redraw);
   await migrateLegacyToken();
-  const config = await api("/api/v1/config", { auth: false });
+  const config = await loadConfig();
+  fillOptions($("outlet-select"), "outlet_types");
   map = createMap($("map"), config);
   legend = addLegend(map, ["cluster", "home", "origin", "rank"]);
   resultLayer.addTo(map);

@@ -1,12 +1,13 @@
 // The planner view (危機管理課): every layer, an outage area drawn or chosen, the scenario run,
 // at-risk children in red and the optimal assignment as lines, saved scenarios, GeoJSON export.
-import { api, migrateLegacyToken, token } from "./api.js";
+import { api, loadConfig, migrateLegacyToken, token } from "./api.js";
 import { currentLang, t } from "./i18n.js";
-import { KINDS, addLegend, childIcon, clusterIcon, createMap, escapeHtml, powerIcon, shelterIcon } from "./map.js";
-import { download, fmtDistance, fmtMinutes, setMessage, showError, wireLang, wireTokenBox } from "./common.js";
+import { childLayer, collection, powerLayer, powerPopup, shelterLayer, shelterPopup } from "./layers.js";
+import { addLegend, clusterIcon, createMap, escapeHtml } from "./map.js";
+import { download, fillOptions, fmtDistance, fmtMinutes, setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "./common.js";
+import { label, values } from "./vocab.js";
 
 const $ = (id) => document.getElementById(id);
-const HAZARDS = ["flood", "landslide", "storm_surge", "earthquake", "tsunami", "fire", "inland_flood", "volcano"];
 
 let map;
 let data = { points: [], shelters: [], children: [], presets: [] };
@@ -20,41 +21,21 @@ const resultLayer = L.layerGroup();
 
 function drawPoints() {
   layers.power.clearLayers();
-  const kinds = new Set(KINDS.filter((k) => $(`kind-${k}`)?.checked));
-  for (const f of data.points) {
-    if (!kinds.has(f.properties.kind)) continue;
-    const [lon, lat] = f.geometry.coordinates;
-    const p = f.properties;
-    L.marker([lat, lon], { icon: powerIcon(p), title: p.name })
-      .bindPopup(() => `<b>${escapeHtml(p.name)}</b><br>${escapeHtml(t("kinds." + p.kind))} / ${escapeHtml(t("status." + p.status))}<br>${p.capacity_w} W`)
-      .addTo(layers.power);
-  }
+  const kinds = new Set(values("power_point_kinds").filter((k) => $(`kind-${k}`)?.checked));
+  powerLayer(collection(data.points), { filter: (f) => kinds.has(f.properties.kind), popup: (p) => powerPopup(p, { capacity: true }) }).addTo(layers.power);
 }
 
 function drawShelters() {
   layers.shelters.clearLayers();
   const hazard = $("hazard-select").value;
-  for (const f of data.shelters) {
-    if (hazard && !(f.properties.hazards || []).includes(hazard)) continue;
-    const [lon, lat] = f.geometry.coordinates;
-    const hz = () => (f.properties.hazards || []).map((h) => t("hazards." + h)).join("・");
-    L.marker([lat, lon], { icon: shelterIcon(), title: f.properties.name })
-      .bindPopup(() => `<b>${escapeHtml(f.properties.name)}</b><br>${escapeHtml(hz())}`)
-      .addTo(layers.shelters);
-  }
+  const filter = (f) => !hazard || (f.properties.hazards || []).includes(hazard);
+  shelterLayer(collection(data.shelters), { filter, popup: (p) => shelterPopup(p, { hazards: true }) }).addTo(layers.shelters);
 }
 
 function drawChildren() {
   layers.children.clearLayers();
   const atRisk = new Set(lastResult?.at_risk || []);
-  for (const f of data.children) {
-    const [lon, lat] = f.geometry.coordinates;
-    const p = f.properties;
-    const risky = atRisk.has(f.id);
-    L.marker([lat, lon], { icon: childIcon(risky), title: p.name, atRisk: risky, zIndexOffset: risky ? 1000 : 0 })
-      .bindPopup(() => `<b>${escapeHtml(p.name)}</b><br>${escapeHtml(p.district || "")}<br>${(p.devices || []).map((d) => escapeHtml(t("devices." + d.kind))).join("・")}`)
-      .addTo(layers.children);
-  }
+  layers.children.addLayer(childLayer(collection(data.children), { atRisk }));
   document.body.dataset.atRiskMarkers = String(data.children.filter((f) => atRisk.has(f.id)).length);
 }
 
@@ -199,21 +180,11 @@ function exportAssignment() {
 /** The kind checkboxes and hazard list in the current language, keeping what is ticked. */
 function fillFilters() {
   if (!$("kind-generator")) {
-    $("kind-filters").innerHTML = KINDS.map((k) => `<label class="check"><input id="kind-${k}" type="checkbox" checked> <span></span></label>`).join("");
-    KINDS.forEach((k) => $(`kind-${k}`).addEventListener("change", drawPoints));
+    $("kind-filters").innerHTML = values("power_point_kinds").map((k) => `<label class="check"><input id="kind-${k}" type="checkbox" checked> <span></span></label>`).join("");
+    values("power_point_kinds").forEach((k) => $(`kind-${k}`).addEventListener("change", drawPoints));
   }
-  KINDS.forEach((k) => ($(`kind-${k}`).nextElementSibling.textContent = t("kinds." + k)));
-  const sel = $("hazard-select");
-  const current = sel.value;
-  sel.querySelectorAll("option[data-hazard]").forEach((o) => o.remove());
-  for (const h of HAZARDS) {
-    const o = document.createElement("option");
-    o.value = h;
-    o.dataset.hazard = "1";
-    o.textContent = t("hazards." + h);
-    sel.appendChild(o);
-  }
-  sel.value = current;
+  values("power_point_kinds").forEach((k) => ($(`kind-${k}`).nextElementSibling.textContent = label("power_point_kinds", k)));
+  fillOptions($("hazard-select"), "hazards");
 }
 
 async function main() {
@@ -225,7 +196,7 @@ async function main() {
     map.pm.setLang(currentLang());
   });
   await migrateLegacyToken();
-  const config = await api("/api/v1/config", { auth: false });
+  const config = await loadConfig();
   map = createMap($("map"), config);
   legend = addLegend(map, ["child", "atRisk", "cluster", "clusterRisk"], { openWide: false });
   areaLayer.addTo(map);
@@ -253,6 +224,7 @@ async function main() {
   $("run-btn").addEventListener("click", run);
   $("export-btn").addEventListener("click", exportAssignment);
   wireTokenBox(() => loadData().catch(showError));
+  showDemoTokens(config, () => loadData().catch(showError));
   await loadData();
   window.powermap = { map };
   window.powermapReady = true;
