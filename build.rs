@@ -9,7 +9,6 @@ fn main() {
     // Only these decide whether npm must run; the embedded files themselves are tracked by
     // the compiler (rust-embed includes them), so editing Rust alone never reruns this.
     println!("cargo::rerun-if-changed=web/package-lock.json");
-    println!("cargo::rerun-if-changed=web/node_modules/.package-lock.json");
     let release = std::env::var("PROFILE").as_deref() == Ok("release");
     if release {
         // New files under these folders must be embedded too: rebuild when one appears.
@@ -18,9 +17,17 @@ fn main() {
         }
     }
     let web = Path::new("web");
-    if up_to_date(web) {
-        return;
+    if !up_to_date(web) {
+        npm_ci(web, release);
     }
+    // Watched only once it exists: a path that does not exist would rerun this (and rebuild
+    // the crate) on every build where npm is missing.
+    if web.join("node_modules/.package-lock.json").exists() {
+        println!("cargo::rerun-if-changed=web/node_modules/.package-lock.json");
+    }
+}
+
+fn npm_ci(web: &Path, release: bool) {
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
     match Command::new(npm).args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(web).status() {
         Ok(s) if s.success() => {}
