@@ -63,18 +63,20 @@ export function showError(e) {
 }
 
 /**
- * In demo mode (the config says so) a small 「デモ用トークン」 hint in the token box lists the
- * demo tokens; a click on one saves it, so a newcomer need not look in the terminal.
+ * In demo mode (the config says so) a small 「デモ用トークン」 hint in a staff page's token box
+ * lists the staff demo tokens; a click on one saves it, so a newcomer need not look in the
+ * terminal. The family token belongs to the family page and is not offered here.
  */
 export function showDemoTokens(config, onChange) {
-  if (!config.demo || !config.demo_tokens?.length) return;
-  const page = { planner: "navPlanner", coordinator: "navCoordinator", family: "navFamily" };
+  const staff = { planner: "navPlanner", coordinator: "navCoordinator" };
+  const tokens = (config.demo && config.demo_tokens || []).filter(({ role }) => role in staff);
+  if (!tokens.length) return;
   const hint = document.createElement("p");
   hint.id = "demo-tokens";
   hint.className = "hint demo-tokens";
-  hint.innerHTML = `<span data-i18n="demoTokens"></span>: ` + config.demo_tokens
-    .map(({ role, token: secret }) => `<button type="button" class="link" data-token="${escapeHtml(secret)}"><code>${escapeHtml(secret)}</code></button>（<span data-i18n="${page[role] || "navFamily"}"></span>）`)
-    .join(" ");
+  hint.innerHTML = `<span data-i18n="demoTokens"></span>` + tokens
+    .map(({ role, token: secret }) => ` <button type="button" data-token="${escapeHtml(secret)}"><code>${escapeHtml(secret)}</code> <span data-i18n="${staff[role]}"></span></button>`)
+    .join("");
   hint.querySelectorAll("button").forEach((b) => b.addEventListener("click", () => {
     setToken(b.dataset.token);
     $("token-input").value = b.dataset.token;

@@ -705,6 +705,7 @@ await check("staff pages show the demo tokens; a click on one uses it", async ()
   await ready(page, "/coordinator");
   assert.ok(await page.$eval("#token-box", (el) => el.open), "the token box is open while no token is saved");
   assert.match(await page.textContent("#demo-tokens"), /デモ用トークン.*demo-coordinator/);
+  assert.equal(await page.locator("#demo-tokens button[data-token=\"demo-family\"]").count(), 0, "the family token belongs to the family page");
   const audit = await apiJson("/api/v1/plans/audit", "demo-coordinator");
   await page.click('#demo-tokens button[data-token="demo-coordinator"]');
   await page.waitForFunction((n) => document.body.dataset.findings === String(n), audit.findings.length);
