@@ -19,7 +19,7 @@ async fn fetch(app: &TestApp, path: &str, if_none_match: Option<&str>) -> (Statu
     (status, headers, String::from_utf8_lossy(&bytes).into_owned())
 }
 
-fn header_of<'h>(headers: &'h HeaderMap, name: header::HeaderName) -> &'h str {
+fn header_of(headers: &HeaderMap, name: header::HeaderName) -> &str {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
