@@ -21,10 +21,13 @@ use sha2::{Digest, Sha256};
 use super::{AppState, Error};
 
 /// The files the pages need, and nothing else of `web/` (no tests, no screenshots, no npm
-/// packages but the three browser builds). Debug builds read them from the source tree.
+/// packages but the three browser builds; globs match at any depth, so pages are named).
+/// Debug builds read them from the source tree.
 #[derive(RustEmbed)]
 #[folder = "web/"]
-#[include = "*.html"]
+#[include = "index.html"]
+#[include = "planner.html"]
+#[include = "coordinator.html"]
 #[include = "favicon.svg"]
 #[include = "css/*.css"]
 #[include = "js/*.js"]
