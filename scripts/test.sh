@@ -1,30 +1,63 @@
 #!/usr/bin/env bash
-# The test command: the whole suite on SQLite, then every database test again on PostgreSQL when
-# POWERMAP_TEST_PG names a server (`eval "$(scripts/pg-throwaway.sh)"` starts one).
+# The test command: the whole suite on SQLite, every database test again on PostgreSQL, and the
+# browser tests in headless Chromium; it ends with one line naming the passes run and skipped.
+#
+# PostgreSQL: the server named by POWERMAP_TEST_PG, or else a throw-away cluster started (and
+# removed) here when PostgreSQL's server binaries are installed. Browser: needs Chromium and
+# `web/node_modules` (the build makes it); the server is the debug build, or the release build
+# with POWERMAP_BROWSER_PROFILE=release. POWERMAP_REQUIRE_PG=1 / POWERMAP_REQUIRE_BROWSER=1
+# turn a skip into a failure (CI sets both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ran=()
+skipped=()
+
+skip() { # pass, reason, the variable that makes it required
+  if [[ ${!3:-} == 1 ]]; then
+    echo "$1 pass required ($3=1) but skipped: $2" >&2
+    exit 1
+  fi
+  echo "== $1 pass skipped: $2"
+  skipped+=("$1 ($2)")
+}
 
 echo "== SQLite pass: cargo test"
 cargo test --locked "$@"
+ran+=(sqlite)
 
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [[ -z ${POWERMAP_TEST_PG:-} && -x $pg_bin/initdb && $(id -u) == 0 ]]; then
+  echo "== starting a throw-away PostgreSQL cluster"
+  eval "$(scripts/pg-throwaway.sh)"
+  trap 'scripts/pg-throwaway.sh stop "$PG_THROWAWAY_DIR"' EXIT
+fi
 if [[ -n ${POWERMAP_TEST_PG:-} ]]; then
   echo "== PostgreSQL pass (${POWERMAP_TEST_PG%%@*}@…)"
   # Every test that touches a database, again: the API suite and the command line.
   POWERMAP_TEST_BACKEND=postgres cargo test --locked --test api --test cli "$@"
+  ran+=(postgres)
+elif [[ -x $pg_bin/initdb ]]; then
+  skip postgres "the throw-away cluster needs root (runuser); or set POWERMAP_TEST_PG=postgres://…" POWERMAP_REQUIRE_PG
 else
-  echo "== PostgreSQL pass skipped: set POWERMAP_TEST_PG=postgres://… (or eval \"\$(scripts/pg-throwaway.sh)\") to run it"
+  skip postgres "no PostgreSQL server binaries (apt-get install postgresql), no POWERMAP_TEST_PG" POWERMAP_REQUIRE_PG
 fi
 
-# Browser tests: real headless Chromium against `powermap serve --demo`. Skipped with a notice
-# where Chromium or the web dependencies are missing, unless POWERMAP_REQUIRE_BROWSER=1 (CI).
+# Browser tests: real headless Chromium against `powermap serve --demo`, started in an empty
+# directory so it serves the pages built into the binary.
 chromium_bin=${CHROMIUM:-/usr/bin/chromium}
-if [[ -x $chromium_bin && -d web/node_modules/playwright-core ]] && command -v node >/dev/null; then
-  echo "== browser tests (headless Chromium)"
-  cargo build --locked --bin powermap
-  node web/tests/browser.mjs --bin target/debug/powermap ${POWERMAP_SCREENSHOTS:+--screenshots "$POWERMAP_SCREENSHOTS"}
-elif [[ ${POWERMAP_REQUIRE_BROWSER:-} == 1 ]]; then
-  echo "browser tests required but $chromium_bin or web/node_modules (cd web && npm ci) is missing" >&2
-  exit 1
+profile=${POWERMAP_BROWSER_PROFILE:-debug}
+if [[ ! -x $chromium_bin ]]; then
+  skip browser "no $chromium_bin (apt-get install chromium fonts-noto-cjk)" POWERMAP_REQUIRE_BROWSER
+elif ! command -v node >/dev/null; then
+  skip browser "no node (install Node.js 20 or newer)" POWERMAP_REQUIRE_BROWSER
 else
-  echo "== browser tests skipped: install chromium (apt-get install chromium fonts-noto-cjk) and run 'cd web && npm ci'"
+  echo "== browser tests (headless Chromium, $profile build, started in an empty directory)"
+  if [[ $profile == release ]]; then cargo build --locked --release --bin powermap; else cargo build --locked --bin powermap; fi
+  [[ -d web/node_modules/playwright-core ]] || (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  node web/tests/browser.mjs --bin "target/$profile/powermap" ${POWERMAP_SCREENSHOTS:+--screenshots "$POWERMAP_SCREENSHOTS"}
+  ran+=("browser ($profile)")
 fi
+
+summary="passes run: $(IFS=,; echo "${ran[*]}" | sed 's/,/, /g')"
+if ((${#skipped[@]})); then summary+="; skipped: $(printf '%s; ' "${skipped[@]}" | sed 's/; $//')"; fi
+echo "$summary"

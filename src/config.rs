@@ -19,8 +19,12 @@ pub struct ServeConfig {
     pub tiles_url: String,
     /// Tile attribution (HTML).
     pub tiles_attribution: String,
-    /// Directory with `index.html` and friends; `None` serves the API only.
+    /// Directory to read the web pages from on every request (for editing them); `None`
+    /// serves the copy built into the binary.
     pub web_dir: Option<PathBuf>,
+    /// The demo tokens as (role, secret) when serving the demo, so the staff pages can show
+    /// them; `None` outside demo mode, where no secret is ever sent.
+    pub demo_tokens: Option<Vec<(&'static str, &'static str)>>,
     /// Map centre `[lat, lon]` and zoom for the front end.
     pub center: [f64; 2],
     /// Initial zoom.
@@ -34,6 +38,7 @@ impl Default for ServeConfig {
             tiles_url: GSI_TILES.to_owned(),
             tiles_attribution: GSI_ATTRIBUTION.to_owned(),
             web_dir: None,
+            demo_tokens: None,
             center: [35.7912, 140.0559],
             zoom: 13,
         }

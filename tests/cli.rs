@@ -115,7 +115,7 @@ fn serve(db: &Db, extra: &[&str]) -> (Child, String, Vec<String>) {
     let mut child = Command::new(BIN)
         .arg("--db")
         .arg(&db.url)
-        .args(["serve", "--addr", "127.0.0.1:0", "--web", "/nonexistent"])
+        .args(["serve", "--addr", "127.0.0.1:0"])
         .args(extra)
         .env("RUST_LOG", "off")
         .stdout(Stdio::piped())

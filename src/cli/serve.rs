@@ -20,9 +20,10 @@ pub struct ServeArgs {
     /// Load the Shiroi demo data into an empty database and create the demo tokens.
     #[arg(long)]
     pub demo: bool,
-    /// Directory of the web front end.
-    #[arg(long, default_value = "web")]
-    pub web: PathBuf,
+    /// Serve the web front end from this directory (read on every request, for editing it)
+    /// instead of the copy built into the binary.
+    #[arg(long)]
+    pub web: Option<PathBuf>,
     /// Base-map tile URL template.
     #[arg(long, default_value = GSI_TILES)]
     pub tiles: String,
@@ -53,19 +54,18 @@ pub(super) async fn run(db: &str, args: ServeArgs) -> Result<()> {
         store.delete_demo_tokens().await?;
         Vec::new()
     };
-    let web_dir = args.web.join("index.html").is_file().then(|| args.web.clone());
-    match &web_dir {
-        Some(dir) if !dir.join("node_modules/leaflet").is_dir() => {
+    if let Some(dir) = &args.web {
+        anyhow::ensure!(dir.join("index.html").is_file(), "--web {}: no index.html there", dir.display());
+        if !dir.join("node_modules/leaflet").is_dir() {
             tracing::warn!("{}: node_modules is missing; run `npm ci` there for the map", dir.display())
         }
-        None => tracing::warn!("{}: no index.html; serving the API only", args.web.display()),
-        _ => {}
     }
     let config = ServeConfig {
         travel: TravelModel { detour_factor: args.detour_factor, walk_kmh: args.walk_kmh, drive_kmh: args.drive_kmh },
         tiles_url: args.tiles,
         tiles_attribution: args.tiles_attribution,
-        web_dir,
+        web_dir: args.web,
+        demo_tokens: args.demo.then(|| tokens.clone()),
         ..ServeConfig::default()
     };
     let started = std::time::Instant::now();

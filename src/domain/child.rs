@@ -47,18 +47,9 @@ impl DeviceKind {
         DeviceKind::Other,
     ];
 
-    /// Japanese name for printed plans and reports.
+    /// Japanese name for printed plans and reports (see [`super::vocabulary`]).
     pub fn label_ja(self) -> &'static str {
-        match self {
-            DeviceKind::Ventilator => "人工呼吸器",
-            DeviceKind::Suction => "吸引器",
-            DeviceKind::OxygenConcentrator => "酸素濃縮装置",
-            DeviceKind::FeedingPump => "経管栄養ポンプ",
-            DeviceKind::PulseOximeter => "パルスオキシメーター",
-            DeviceKind::Nebulizer => "ネブライザー",
-            DeviceKind::Humidifier => "加温加湿器",
-            DeviceKind::Other => "その他",
-        }
+        super::vocabulary::Vocabulary::label_ja(self)
     }
 
     /// The snake_case name used on the wire.

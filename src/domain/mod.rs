@@ -16,6 +16,7 @@ pub mod power_point;
 pub mod shelter;
 pub mod spreadsheet;
 pub mod travel;
+pub mod vocabulary;
 
 pub use child::{Child, ChildProps, Conflict, Contact, Device, DeviceKind, Hospital};
 pub use feature::{FieldError, Located, Resource, parse_feature, validate_id};

@@ -35,6 +35,25 @@ pub enum PlanStatus {
     NeedsReview,
 }
 
+/// How urgent an audit finding is; the coordinator's list and CSV filter by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The plan would fail the child.
+    Error,
+    /// The plan needs attention.
+    Warning,
+    /// A possible improvement.
+    Info,
+}
+
+impl Severity {
+    /// Japanese label for reports (see [`super::vocabulary`]).
+    pub fn label_ja(self) -> &'static str {
+        super::vocabulary::Vocabulary::label_ja(self)
+    }
+}
+
 /// Whether `transport` means walking; no plan means driving, as the contract says.
 pub fn walks(transport: Option<Transport>) -> bool {
     transport == Some(Transport::Walk)

@@ -43,18 +43,9 @@ pub enum Hazard {
 }
 
 impl Hazard {
-    /// Japanese name, as in the national designation data.
+    /// Japanese name (see [`super::vocabulary`], where every label lives).
     pub fn label_ja(self) -> &'static str {
-        match self {
-            Hazard::Flood => "洪水",
-            Hazard::Landslide => "土砂災害",
-            Hazard::StormSurge => "高潮",
-            Hazard::Earthquake => "地震",
-            Hazard::Tsunami => "津波",
-            Hazard::Fire => "大規模な火事",
-            Hazard::InlandFlood => "内水氾濫",
-            Hazard::Volcano => "火山現象",
-        }
+        super::vocabulary::Vocabulary::label_ja(self)
     }
 
     /// Every hazard, in the national data's column order.

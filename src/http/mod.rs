@@ -12,6 +12,7 @@ mod scenarios;
 mod sheet;
 mod summary;
 pub mod sync;
+mod web;
 
 pub use auth::{Caller, hash_token};
 pub use error::{Detail, Error, Result};
@@ -22,7 +23,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use parking_lot::RwLock;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 use crate::config::ServeConfig;
@@ -67,10 +67,7 @@ impl AppState {
     }
 }
 
-/// npm packages whose `dist/` folders the pages load.
-const BROWSER_PACKAGES: [&str; 3] = ["leaflet", "leaflet.markercluster", "@geoman-io/leaflet-geoman-free"];
-
-/// The whole application: API, OpenAPI description and, if configured, the web pages.
+/// The whole application: API, OpenAPI description and the web pages.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(resources::router())
@@ -80,24 +77,10 @@ pub fn app(state: AppState) -> Router {
         .merge(plans::router())
         .merge(scenarios::router())
         .merge(openapi::router());
-    let mut router = api
+    let router = api
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate));
-    if let Some(dir) = &state.config.web_dir {
-        // Of node_modules only the browser builds the pages load are served; the rest (test
-        // tooling among it) stays on the server.
-        let mut modules = Router::new();
-        for package in BROWSER_PACKAGES {
-            let path = format!("/node_modules/{package}/dist");
-            modules = modules.nest_service(&path, ServeDir::new(dir.join("node_modules").join(package).join("dist")));
-        }
-        router = router
-            .route_service("/planner", ServeFile::new(dir.join("planner.html")))
-            .route_service("/coordinator", ServeFile::new(dir.join("coordinator.html")))
-            .merge(modules)
-            .route("/node_modules/{*rest}", axum::routing::get(|| async { axum::http::StatusCode::NOT_FOUND }))
-            .fallback_service(ServeDir::new(dir));
-    }
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .merge(web::router());
     router.layer(TraceLayer::new_for_http()).with_state(state)
 }

@@ -282,7 +282,11 @@ fn operations() -> Vec<Op> {
         summary: "Plan audit findings; format=csv for Excel (UTF-8 with BOM)",
         tag: "plans",
         access: Access::Token,
-        params: vec![q("district", string(), "one 町字"), q("format", one_of(&["json", "csv"]), "default json")],
+        params: vec![
+            q("district", string(), "one 町字"),
+            q("severity", string(), "comma-separated severities to keep (error,warning,info); default all"),
+            q("format", one_of(&["json", "csv"]), "default json"),
+        ],
         body: None,
         ok: ("200", "AuditReport"),
         errors: &["400", "401", "403"],
@@ -381,12 +385,23 @@ fn operations() -> Vec<Op> {
     ops.push(Op {
         method: Get,
         path: "/api/v1/config",
-        summary: "Front-end settings (tiles, travel speeds)",
+        summary: "Front-end settings (tiles, travel speeds), every vocabulary with its labels, demo tokens in demo mode",
         tag: "ops",
         access: Access::Public,
         params: vec![],
         body: None,
         ok: ("200", ""),
+        errors: &[],
+    });
+    ops.push(Op {
+        method: Get,
+        path: "/api/v1/me",
+        summary: "The caller's role, token name and bound children (all null or empty without a token)",
+        tag: "ops",
+        access: Access::Public,
+        params: vec![],
+        body: None,
+        ok: ("200", "Me"),
         errors: &[],
     });
     ops.push(Op {
@@ -589,6 +604,7 @@ pub fn document() -> OpenApi {
         .schema_from::<Hospital>()
         .schema_from::<DistrictSummary>()
         .schema_from::<super::summary::AreaSummary>()
+        .schema_from::<super::summary::Me>()
         .schema_from::<AccessEntry>()
         .schema_from::<ErrorBody>()
         .schema_from::<ErrorInfo>()

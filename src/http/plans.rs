@@ -14,7 +14,7 @@ use super::resources::path_id;
 use super::{AppState, Caller, Detail, Error, Result};
 use crate::domain::plan::{Plan, PlanInput};
 use crate::domain::{ChildProps, spreadsheet};
-use crate::planning::audit::{Ctx, Finding, audit};
+use crate::planning::audit::{Ctx, Finding, Severity, audit};
 use crate::spatial::Entry;
 use crate::store::{Role, now_rfc3339};
 
@@ -113,6 +113,8 @@ async fn run_audit(State(state): State<AppState>, caller: Caller, params: Params
         Some(other) => return Err(Error::param(format!("format must be json or csv, not {other}"))),
     };
     let district = params.str("district");
+    // Checked before any child is read, so a bad filter logs no access.
+    let keep = severities(&params)?;
     let children: Vec<Entry<ChildProps>> = state
         .catalog
         .list::<ChildProps>(None)
@@ -124,15 +126,30 @@ async fn run_audit(State(state): State<AppState>, caller: Caller, params: Params
     state.store.log_access(&log).await?;
     let ctx =
         Ctx { catalog: &state.catalog, travel: state.config.travel, today: crate::planning::audit::today_in_japan() };
-    let findings = audit(&ctx, &children, &plans);
+    let mut findings = audit(&ctx, &children, &plans);
+    findings.retain(|f| keep.as_ref().is_none_or(|k| k.contains(&f.severity)));
     let report = AuditReport { generated_at: now_rfc3339(), children: children.len(), findings };
-    if !csv {
-        return Ok(Json(report).into_response());
-    }
-    let text = audit_csv(&report, &children).map_err(|e| Error::param(e.to_string()))?;
-    let filename = format!("attachment; filename=\"plan-audit-{}.csv\"", ctx.today);
+    if csv { csv_response(&report, &children, ctx.today) } else { Ok(Json(report).into_response()) }
+}
+
+/// The audit as a CSV download named by its date.
+fn csv_response(report: &AuditReport, children: &[Entry<ChildProps>], today: time::Date) -> Result<Response> {
+    let text = audit_csv(report, children).map_err(|e| Error::param(e.to_string()))?;
+    let filename = format!("attachment; filename=\"plan-audit-{today}.csv\"");
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, filename)], text)
         .into_response())
+}
+
+/// The `severity=error,warning` filter of the audit; `None` keeps every finding.
+fn severities(params: &Params) -> Result<Option<Vec<Severity>>> {
+    let Some(list) = params.str("severity") else { return Ok(None) };
+    list.split(',')
+        .map(|name| {
+            serde_json::from_value(Value::String(name.trim().to_owned()))
+                .map_err(|_| Error::param(format!("severity must list error, warning or info, not {name}")))
+        })
+        .collect::<Result<Vec<Severity>>>()
+        .map(Some)
 }
 
 /// The audit as CSV for Excel: UTF-8 with a BOM, Japanese headers, RFC 4180 quoting and

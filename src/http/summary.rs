@@ -18,6 +18,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/config", get(config))
+        .route("/api/v1/me", get(me))
         .route("/api/v1/areas/summary", get(areas))
         .route("/api/v1/access-log", get(access_log))
         .route("/api/{*rest}", any(no_such_endpoint))
@@ -41,11 +42,39 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Value>> {
 
 async fn config(State(state): State<AppState>) -> Json<Value> {
     let c = &state.config;
-    Json(json!({
+    let mut body = json!({
         "tiles_url": c.tiles_url, "tiles_attribution": c.tiles_attribution,
         "center": c.center, "zoom": c.zoom,
         "walk_kmh": c.travel.walk_kmh, "drive_kmh": c.travel.drive_kmh, "detour_factor": c.travel.detour_factor,
-    }))
+        "vocabularies": crate::domain::vocabulary::all(),
+        "demo": c.demo_tokens.is_some(),
+    });
+    // The demo secrets are public by design (printed at start, in the README); a real
+    // server never has any to list.
+    if let Some(tokens) = &c.demo_tokens {
+        body["demo_tokens"] = tokens.iter().map(|(role, token)| json!({"role": role, "token": token})).collect();
+    }
+    Json(body)
+}
+
+/// Who the caller is, so a page need not guess its role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// The token's role; `null` without a token.
+    #[schema(value_type = Option<String>, example = "planner")]
+    pub role: Option<Role>,
+    /// The token's name; `null` without a token.
+    pub name: Option<String>,
+    /// The children a family token is bound to (empty for staff and anonymous callers).
+    pub child_ids: Vec<String>,
+}
+
+/// No access-log line: it reads no child data, only the ids the caller's own token holds.
+async fn me(caller: Caller) -> Json<Me> {
+    Json(match caller {
+        Caller::Anonymous => Me { role: None, name: None, child_ids: Vec::new() },
+        Caller::Token(t) => Me { role: Some(t.role), name: Some(t.name), child_ids: t.child_ids },
+    })
 }
 
 /// The area summary answer.

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::nearest::nearest_power_for_child;
 use crate::domain::compat::can_run_all;
+pub use crate::domain::plan::Severity;
 use crate::domain::plan::{Plan, walks};
 use crate::domain::travel::{TravelModel, round1, within_battery};
 use crate::domain::{Child, ChildProps, PowerPoint, Shelter, Status};
@@ -23,29 +24,6 @@ pub const STALE_AFTER: Duration = Duration::days(365);
 /// between 00:00 and 09:00 JST the UTC date would still be yesterday's.
 pub fn today_in_japan() -> Date {
     time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9)).date()
-}
-
-/// How urgent a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// The plan would fail the child.
-    Error,
-    /// The plan needs attention.
-    Warning,
-    /// A possible improvement.
-    Info,
-}
-
-impl Severity {
-    /// Japanese label for reports.
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            Severity::Error => "エラー",
-            Severity::Warning => "警告",
-            Severity::Info => "情報",
-        }
-    }
 }
 
 /// One finding of one rule for one child.

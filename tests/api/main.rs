@@ -11,3 +11,4 @@ mod plans;
 mod resources;
 mod scenarios;
 mod summary;
+mod web;

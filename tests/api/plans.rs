@@ -183,3 +183,31 @@ async fn the_plan_sheet_is_printable_html_in_japanese() {
     assert!(html.contains("<svg"), "a map that needs no tiles");
     assert_eq!(app.get("/api/v1/children/child-b/plan/sheet", Some(FAMILY)).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn audit_keeps_only_the_asked_severities_in_json_and_csv() {
+    let app = seeded().await;
+    // child-b: no_plan (error) and no_consent (warning).
+    let (_, all) = app.get("/api/v1/plans/audit", Some(COORDINATOR)).await;
+    let severities = |r: &Value| -> Vec<String> {
+        r["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(severities(&all).contains(&"error".into()) && severities(&all).contains(&"warning".into()));
+    let (status, errors) = app.get("/api/v1/plans/audit?severity=error", Some(COORDINATOR)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!severities(&errors).is_empty() && severities(&errors).iter().all(|s| s == "error"), "{errors}");
+    assert_eq!(errors["children"], all["children"], "every child is still audited");
+    let (_, both) = app.get("/api/v1/plans/audit?severity=error,warning", Some(COORDINATOR)).await;
+    assert_eq!(both["findings"], all["findings"]);
+    let (_, csv_text) = app.get("/api/v1/plans/audit?format=csv&severity=warning", Some(COORDINATOR)).await;
+    let text = csv_text.as_str().unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty() && rows.iter().all(|r| &r[3] == "警告"), "{text}");
+    let (status, bad) = app.get("/api/v1/plans/audit?severity=error,fatal", Some(COORDINATOR)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad["error"]["message"].as_str().unwrap().contains("severity"), "{bad}");
+    let (_, log) = app.get("/api/v1/access-log", Some(PLANNER)).await;
+    let audits = log.as_array().unwrap().iter().filter(|e| e["action"] == "audit").count();
+    assert_eq!(audits, 4 * 2, "four audits of two children; the refused one read nothing");
+}

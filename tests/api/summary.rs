@@ -150,3 +150,44 @@ async fn openapi_describes_every_contract_path_and_the_router_serves_them() {
         assert!(doc["components"]["schemas"][name].is_object(), "dangling $ref {r}");
     }
 }
+
+#[tokio::test]
+async fn config_lists_every_vocabulary_with_both_labels_and_no_demo_tokens_outside_demo() {
+    let app = TestApp::new().await;
+    let (status, config) = app.get("/api/v1/config", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let vocab = &config["vocabularies"];
+    for name in [
+        "power_point_kinds",
+        "shelter_kinds",
+        "hazards",
+        "outlet_types",
+        "device_kinds",
+        "statuses",
+        "severities",
+        "plan_statuses",
+        "transports",
+    ] {
+        let terms = vocab[name].as_array().unwrap_or_else(|| panic!("{name} missing: {vocab}"));
+        assert!(terms.iter().all(|t| t["value"].is_string() && t["ja"].is_string() && t["en"].is_string()), "{name}");
+    }
+    assert_eq!(vocab["power_point_kinds"][0], json!({"value": "generator", "ja": "発電機", "en": "Generator"}));
+    assert_eq!(vocab["hazards"].as_array().unwrap().len(), 8);
+    assert_eq!(config["demo"], false);
+    assert!(config.get("demo_tokens").is_none(), "{config}");
+}
+
+#[tokio::test]
+async fn me_names_the_role_from_the_token() {
+    let app = TestApp::new().await;
+    let (status, anonymous) = app.get("/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(anonymous, json!({"role": null, "name": null, "child_ids": []}));
+    let (_, family) = app.get("/api/v1/me", Some(FAMILY)).await;
+    assert_eq!(family, json!({"role": "family", "name": "t-family-name", "child_ids": ["child-a"]}));
+    let (_, planner) = app.get("/api/v1/me", Some(PLANNER)).await;
+    assert_eq!((&planner["role"], &planner["child_ids"]), (&json!("planner"), &json!([])));
+    let (status, unknown) = app.get("/api/v1/me", Some("nobody")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_error(&unknown, "unauthorized");
+}

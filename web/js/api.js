@@ -1,5 +1,6 @@
 // Thin fetch wrapper: JSON in and out, the token header, errors people can read.
 import { currentLang, t } from "./i18n.js";
+import { setVocabularies } from "./vocab.js";
 
 // One saved token per kind of page: a coordinator's token must never turn the family page
 // into "the first child's" page, and a family token is not what the staff pages want.
@@ -70,12 +71,31 @@ export function describeError(e) {
   return currentLang() === "en" && status >= 400 && status < 500 && e.message ? `${text} (${e.message})` : text;
 }
 
-/** What a token may see: "staff", "family" or "invalid" (the health check counts children only for staff). */
+/**
+ * Who a token belongs to, from GET /api/v1/me: `{ role, name, child_ids }` (role null without
+ * a token), or null when the server does not know the token.
+ */
+export async function whoIs(secret) {
+  try {
+    return await api("/api/v1/me", { bearer: secret, auth: false });
+  } catch (e) {
+    if (e.status === 401) return null;
+    throw e;
+  }
+}
+
+/** "staff", "family" or "invalid": which pages a token is for. */
 export async function tokenRole(secret) {
-  const res = await request("/healthz", { bearer: secret });
-  if (res.status === 401) return "invalid";
-  if (!res.ok) throw new ApiError(res.status, "", `${res.status}`);
-  return "children" in (await res.json()) ? "staff" : "family";
+  const me = await whoIs(secret);
+  if (!me?.role) return "invalid";
+  return me.role === "family" ? "family" : "staff";
+}
+
+/** The front-end settings, with the server's vocabularies kept for `label()`. */
+export async function loadConfig() {
+  const config = await api("/api/v1/config", { auth: false });
+  setVocabularies(config.vocabularies);
+  return config;
 }
 
 /** Moves a token saved by an older version (one key for every page) to the key its role belongs to. */

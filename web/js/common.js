@@ -1,6 +1,8 @@
 // Pieces every view shares: the token box, the language toggle, formatting, messages, downloads.
 import { describeError, setToken, token, tokenKind } from "./api.js";
 import { applyStrings, toggleLang } from "./i18n.js";
+import { escapeHtml } from "./map.js";
+import { label, values } from "./vocab.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -58,4 +60,47 @@ export function setMessage(text) {
 /** Shows a failure in the user's language. */
 export function showError(e) {
   setMessage(describeError(e));
+}
+
+/**
+ * In demo mode (the config says so) a small 「デモ用トークン」 hint in a staff page's token box
+ * lists the staff demo tokens; a click on one saves it, so a newcomer need not look in the
+ * terminal. The family token belongs to the family page and is not offered here.
+ */
+export function showDemoTokens(config, onChange) {
+  const staff = { planner: "navPlanner", coordinator: "navCoordinator" };
+  const tokens = (config.demo && config.demo_tokens || []).filter(({ role }) => role in staff);
+  if (!tokens.length) return;
+  const hint = document.createElement("p");
+  hint.id = "demo-tokens";
+  hint.className = "hint demo-tokens";
+  hint.innerHTML = `<span data-i18n="demoTokens"></span>` + tokens
+    .map(({ role, token: secret }) => ` <button type="button" data-token="${escapeHtml(secret)}"><code>${escapeHtml(secret)}</code> <span data-i18n="${staff[role]}"></span></button>`)
+    .join("");
+  hint.querySelectorAll("button").forEach((b) => b.addEventListener("click", () => {
+    setToken(b.dataset.token);
+    $("token-input").value = b.dataset.token;
+    onChange();
+  }));
+  $("token-box").appendChild(hint);
+  applyStrings(hint);
+  if (!token()) $("token-box").open = true;
+}
+
+/**
+ * Fills `select` with one option per value of vocabulary `name` after the options already in
+ * the page ("any", "all"), in the current language, keeping the choice. Call again after a
+ * language switch.
+ */
+export function fillOptions(select, name) {
+  const current = select.value;
+  select.querySelectorAll("option[data-vocab]").forEach((o) => o.remove());
+  for (const value of values(name)) {
+    const o = document.createElement("option");
+    o.value = value;
+    o.dataset.vocab = name;
+    o.textContent = label(name, value);
+    select.appendChild(o);
+  }
+  select.value = current;
 }

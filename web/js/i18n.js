@@ -1,4 +1,5 @@
-// Every user-visible string, Japanese first. `t(key)` reads the current language.
+// Every sentence of the pages, Japanese first. `t(key)` reads the current language. The words
+// for the server's values (kinds, hazards, statuses…) come from the server: see vocab.js.
 const STRINGS = {
   ja: {
     originHome: "自宅から測った距離です",
@@ -85,7 +86,6 @@ const STRINGS = {
     allDistricts: "すべての地区",
     severity: "重要度",
     allSeverities: "すべて",
-    sev: { error: "エラー", warning: "警告", info: "情報" },
     child: "児童",
     rule: "項目",
     message: "内容",
@@ -96,12 +96,10 @@ const STRINGS = {
     noPlanYet: "計画はまだありません",
     openSheet: "印刷用の計画書を開く",
     version: "版",
-    planStatus: { draft: "作成中", agreed: "合意済み", needs_review: "要見直し" },
     plannedShelter: "避難先",
     plannedPower: "電源",
     nextReview: "次回見直し",
     rules: { no_plan: "計画なし", destination_missing: "行き先が未登録", power_incompatible: "電源が機器に合わない", power_unreachable: "バッテリー内に着けない", power_unavailable: "電源が使用不可", shelter_hazard: "避難所が災害種別に非対応", review_overdue: "見直し期限切れ", no_supporter: "支援者なし", no_consent: "情報提供の同意なし", power_unverified: "電源情報が未確認", better_power_nearby: "より近い電源あり" },
-    hazards: { flood: "洪水", landslide: "崖崩れ・土石流・地滑り", storm_surge: "高潮", earthquake: "地震", tsunami: "津波", fire: "大規模な火事", inland_flood: "内水氾濫", volcano: "火山現象" },
     title: "災害時電源マップ（白井市）",
     subtitle: "停電時に医療機器を動かせる電源を探す",
     locate: "現在地から探す",
@@ -123,6 +121,7 @@ const STRINGS = {
     beyondBattery: "バッテリー切れの恐れ",
     token: "家族用トークン",
     tokenStaff: "職員用トークン",
+    demoTokens: "デモ用トークン（押すと使います）:",
     tokenSave: "保存",
     tokenClear: "削除",
     myChild: "お子さんの機器",
@@ -134,9 +133,6 @@ const STRINGS = {
     error: "エラー",
     geoFailed: "現在地を取得できません。地図をタップしてください。",
     shelter: "避難所",
-    status: { available: "利用可", limited: "制限あり", unavailable: "使用不可", unknown: "不明" },
-    kinds: { generator: "発電機", charging_station: "充電スポット", ev_supply: "EV給電", battery_station: "蓄電池", facility_outlet: "施設コンセント", hospital: "病院" },
-    devices: { ventilator: "人工呼吸器", suction: "吸引器", oxygen_concentrator: "酸素濃縮装置", feeding_pump: "経管栄養ポンプ", pulse_oximeter: "パルスオキシメーター", nebulizer: "ネブライザー", humidifier: "加温加湿器", other: "その他" },
   },
   en: {
     originHome: "Distances are measured from home",
@@ -223,7 +219,6 @@ const STRINGS = {
     allDistricts: "All districts",
     severity: "Severity",
     allSeverities: "All",
-    sev: { error: "error", warning: "warning", info: "info" },
     child: "Child",
     rule: "Rule",
     message: "Message",
@@ -234,12 +229,10 @@ const STRINGS = {
     noPlanYet: "No plan yet",
     openSheet: "Open the printable plan sheet",
     version: "version",
-    planStatus: { draft: "draft", agreed: "agreed", needs_review: "needs review" },
     plannedShelter: "Shelter",
     plannedPower: "Power",
     nextReview: "Next review",
     rules: { no_plan: "no plan", destination_missing: "destination missing", power_incompatible: "power incompatible", power_unreachable: "power unreachable", power_unavailable: "power unavailable", shelter_hazard: "shelter hazard", review_overdue: "review overdue", no_supporter: "no supporter", no_consent: "no consent", power_unverified: "power unverified", better_power_nearby: "better power nearby" },
-    hazards: { flood: "Flood", landslide: "Landslide", storm_surge: "Storm surge", earthquake: "Earthquake", tsunami: "Tsunami", fire: "Large fire", inland_flood: "Inland flood", volcano: "Volcano" },
     title: "Outage power map (Shiroi)",
     subtitle: "Find power that can run medical devices in an outage",
     locate: "Search from my location",
@@ -261,6 +254,7 @@ const STRINGS = {
     beyondBattery: "Battery may run out",
     token: "Family token",
     tokenStaff: "Staff token",
+    demoTokens: "Demo tokens (press one to use it):",
     tokenSave: "Save",
     tokenClear: "Remove",
     myChild: "Your child's devices",
@@ -272,9 +266,6 @@ const STRINGS = {
     error: "Error",
     geoFailed: "Location unavailable. Tap the map instead.",
     shelter: "Shelter",
-    status: { available: "available", limited: "limited", unavailable: "unavailable", unknown: "unknown" },
-    kinds: { generator: "Generator", charging_station: "Charging spot", ev_supply: "EV supply", battery_station: "Battery station", facility_outlet: "Facility outlet", hospital: "Hospital" },
-    devices: { ventilator: "Ventilator", suction: "Suction", oxygen_concentrator: "Oxygen concentrator", feeding_pump: "Feeding pump", pulse_oximeter: "Pulse oximeter", nebulizer: "Nebulizer", humidifier: "Humidifier", other: "Other" },
   },
 };
 

@@ -1,7 +1,7 @@
 // Map creation, base tiles with an offline notice, marker icons, the legend. Uses global L (Leaflet UMD).
 import { t } from "./i18n.js";
+import { label, values } from "./vocab.js";
 
-export const KINDS = ["generator", "charging_station", "ev_supply", "battery_station", "facility_outlet", "hospital"];
 const LETTERS = { generator: "G", charging_station: "C", ev_supply: "E", battery_station: "B", facility_outlet: "F", hospital: "H" };
 const COLORS = { available: "#1b7f3b", limited: "#c77700", unavailable: "#6b6b6b", unknown: "#3b5bdb" };
 
@@ -123,9 +123,9 @@ export function addLegend(map, extras = [], { openWide = true } = {}) {
   const render = () => {
     box.innerHTML = `<summary>${escapeHtml(t("legend"))}</summary>
       <p>${escapeHtml(t("legendPowerKinds"))}</p>
-      <ul>${KINDS.map((k) => li([swatch("", LETTERS[k], "background:#555"), t("kinds." + k)])).join("")}</ul>
+      <ul>${values("power_point_kinds").map((k) => li([swatch("", LETTERS[k] || "?", "background:#555"), label("power_point_kinds", k)])).join("")}</ul>
       <p>${escapeHtml(t("legendStatus"))}</p>
-      <ul>${Object.keys(COLORS).map((s) => li([swatch("", "", `background:${COLORS[s]}`), t("status." + s)])).join("")}</ul>
+      <ul>${values("statuses").map((s) => li([swatch("", "", `background:${COLORS[s] || COLORS.unknown}`), label("statuses", s)])).join("")}</ul>
       <ul class="extras">${li([swatch("pm-shelter", "避"), t("legendShelter")])}${extras.map((e) => li(rows[e]())).join("")}</ul>`;
   };
   render();

@@ -1,8 +1,10 @@
 // Browser tests in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core).
 // Starts `powermap serve --demo` on a fresh SQLite file, checks the three views against the
 // API's own answers, and with --screenshots DIR saves desktop and phone screenshots.
+// The server runs in --cwd DIR (default: a fresh empty directory) and serves the pages built
+// into the binary, unless --web DIR says to read them from disk.
 //
-//   node web/tests/browser.mjs [--bin target/debug/powermap] [--screenshots docs/screenshots]
+//   node web/tests/browser.mjs [--bin target/debug/powermap] [--cwd DIR] [--web web] [--screenshots DIR]
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +12,6 @@ import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { filterCsv } from "../js/csv.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -20,15 +21,16 @@ const arg = (name, fallback) => {
 };
 const bin = resolve(root, arg("--bin", "target/debug/powermap"));
 const shots = arg("--screenshots", null);
+const web = arg("--web", null);
 const chromePath = process.env.CHROMIUM || "/usr/bin/chromium";
 
 // --- the demo server -------------------------------------------------------------------
 const dir = mkdtempSync(join(tmpdir(), "powermap-browser-"));
+const cwd = resolve(arg("--cwd", mkdtempSync(join(tmpdir(), "powermap-cwd-"))));
 const port = 20000 + Math.floor(Math.random() * 20000);
 const base = `http://127.0.0.1:${port}`;
-const server = spawn(bin, ["--db", `sqlite://${join(dir, "demo.db")}`, "serve", "--demo", "--addr", `127.0.0.1:${port}`, "--web", join(root, "web")], {
-  stdio: ["ignore", "pipe", "pipe"],
-});
+const serveArgs = ["--db", `sqlite://${join(dir, "demo.db")}`, "serve", "--demo", "--addr", `127.0.0.1:${port}`, ...(web ? ["--web", resolve(web)] : [])];
+const server = spawn(bin, serveArgs, { cwd, stdio: ["ignore", "pipe", "pipe"] });
 let serverLog = "";
 server.stdout.on("data", (d) => (serverLog += d));
 server.stderr.on("data", (d) => (serverLog += d));
@@ -511,12 +513,6 @@ await check("coordinator view: the CSV holds what the severity filter shows; rul
   await page.context().close();
 });
 
-await check("the CSV filter keeps quoted commas, quotes and line breaks intact", async () => {
-  const csv = '\uFEFF名前,重要度\r\n"a, ""b""\nc",エラー\r\nd,警告\r\n"e",エラー';
-  assert.equal(filterCsv(csv, "重要度", (s) => s === "エラー"), '\uFEFF名前,重要度\r\n"a, ""b""\nc",エラー\r\n"e",エラー');
-  assert.equal(filterCsv(csv, "重要度", (s) => s === "警告"), "\uFEFF名前,重要度\r\nd,警告\r\n");
-});
-
 await check("phone: 'この地点で探す' searches at the map centre; no clustering from zoom 14; no jump on load", async () => {
   const page = await newPage(browser, { phone: true, family: "demo-family" });
   await ready(page, "/");
@@ -689,6 +685,39 @@ await check("plan sheet: numbered map markers, 未登録 destinations, and trips
   await context.close();
 });
 
+await check(`the server started in ${web ? "--web " + web : "an empty directory"} serves every page, versioned assets cached for good`, async () => {
+  for (const path of ["/", "/planner", "/coordinator"]) {
+    const res = await fetch(base + path);
+    assert.equal(res.status, 200, path);
+    assert.equal(res.headers.get("cache-control"), "no-cache", path);
+    const html = await res.text();
+    const script = html.match(/<script src="([^"]+leaflet\.js)"/)[1];
+    const asset = await fetch(base + script);
+    assert.equal(asset.status, 200, script);
+    assert.equal(asset.headers.get("cache-control"), web ? "no-cache" : "public, max-age=31536000, immutable", script);
+  }
+});
+
+await check("staff pages show the demo tokens; a click on one uses it", async () => {
+  const config = await apiJson("/api/v1/config");
+  assert.equal(config.demo, true);
+  const page = await newPage(browser);
+  await ready(page, "/coordinator");
+  assert.ok(await page.$eval("#token-box", (el) => el.open), "the token box is open while no token is saved");
+  assert.match(await page.textContent("#demo-tokens"), /デモ用トークン.*demo-coordinator/);
+  assert.equal(await page.locator("#demo-tokens button[data-token=\"demo-family\"]").count(), 0, "the family token belongs to the family page");
+  const audit = await apiJson("/api/v1/plans/audit", "demo-coordinator");
+  await page.click('#demo-tokens button[data-token="demo-coordinator"]');
+  await page.waitForFunction((n) => document.body.dataset.findings === String(n), audit.findings.length);
+  await page.click("#lang-toggle");
+  assert.match(await page.textContent("#demo-tokens"), /Demo tokens/);
+  await page.context().close();
+  const family = await newPage(browser);
+  await ready(family, "/");
+  assert.equal(await family.locator("#demo-tokens").count(), 0, "the family page does not list staff tokens");
+  await family.context().close();
+});
+
 await check("only the browser builds under node_modules are served", async () => {
   assert.equal((await fetch(`${base}/node_modules/leaflet/dist/leaflet.js`)).status, 200);
   assert.equal((await fetch(`${base}/node_modules/playwright-core/package.json`)).status, 404);
@@ -702,6 +731,7 @@ await check("no console errors on any page", async () => {
 await browser.close();
 server.kill("SIGTERM");
 rmSync(dir, { recursive: true, force: true });
+if (!process.argv.includes("--cwd")) rmSync(cwd, { recursive: true, force: true });
 console.log(results.join("\n"));
 const failed = results.filter((r) => r.startsWith("FAIL")).length;
 console.log(`browser tests: ${results.length - failed} passed, ${failed} failed`);

@@ -1,0 +1,65 @@
+// Every marker of the maps, made here by L.geoJSON layer factories: power points, shelters,
+// children. A page says what to show and what a click does; the look is decided once.
+import { t } from "./i18n.js";
+import { childIcon, escapeHtml, powerIcon, shelterIcon } from "./map.js";
+import { label } from "./vocab.js";
+
+/** Popup text of a power point: name, kind, status, and the details a family needs. */
+export function powerPopup(p, { capacity = false } = {}) {
+  return `<b>${escapeHtml(p.name)}</b><br>${escapeHtml(label("power_point_kinds", p.kind))} / ${escapeHtml(label("statuses", p.status))}` +
+    (capacity ? `<br>${p.capacity_w} W` : "") +
+    (p.hours ? `<br>${escapeHtml(t("hours"))}: ${escapeHtml(p.hours)}` : "") +
+    (p.contact ? `<br><a class="tel" href="tel:${escapeHtml(p.contact)}">${escapeHtml(p.contact)}</a>` : "");
+}
+
+/** Binds a tooltip when `tooltip` is given, else the popup. */
+const explain = (popup, tooltip) => (f, layer) =>
+  tooltip ? layer.bindTooltip(() => tooltip(f.properties)) : layer.bindPopup(() => popup(f.properties));
+
+/**
+ * Power points, coloured by status and lettered by kind; `filter(feature)` keeps some,
+ * `popup(props)` or `tooltip(props)` says what a marker tells.
+ */
+export function powerLayer(fc, { filter, popup = (p) => powerPopup(p), tooltip, zIndexOffset = 0 } = {}) {
+  return L.geoJSON(fc, {
+    filter,
+    pointToLayer: (f, at) => L.marker(at, { icon: powerIcon(f.properties), title: f.properties.name, zIndexOffset }),
+    onEachFeature: explain(popup, tooltip),
+  });
+}
+
+/** Popup text of a shelter: its name and what it is designated for (`hazards`) or just "shelter". */
+export function shelterPopup(p, { hazards = false } = {}) {
+  const line = hazards ? (p.hazards || []).map((h) => label("hazards", h)).join("・") : t("shelter");
+  return `<b>${escapeHtml(p.name)}</b><br>${escapeHtml(line)}`;
+}
+
+/** Shelters; `filter(feature)` keeps some. */
+export function shelterLayer(fc, { filter, popup = (p) => shelterPopup(p), tooltip, zIndexOffset = 0 } = {}) {
+  return L.geoJSON(fc, {
+    filter,
+    pointToLayer: (f, at) => L.marker(at, { icon: shelterIcon(), title: f.properties.name, zIndexOffset }),
+    onEachFeature: explain(popup, tooltip),
+  });
+}
+
+/**
+ * Children's homes; those in `atRisk` (a Set of ids) are red and carry `atRisk` for the
+ * cluster icons. `onClick(id)` replaces the popup when given.
+ */
+export function childLayer(fc, { atRisk = new Set(), onClick } = {}) {
+  const devices = (p) => (p.devices || []).map((d) => escapeHtml(label("device_kinds", d.kind))).join("・");
+  return L.geoJSON(fc, {
+    pointToLayer: (f, at) => {
+      const risky = atRisk.has(f.id);
+      return L.marker(at, { icon: childIcon(risky), title: f.properties.name, atRisk: risky, zIndexOffset: risky ? 1000 : 0 });
+    },
+    onEachFeature: (f, layer) => {
+      if (onClick) layer.on("click", () => onClick(f.id));
+      else layer.bindPopup(() => `<b>${escapeHtml(f.properties.name)}</b><br>${escapeHtml(f.properties.district || "")}<br>${devices(f.properties)}`);
+    },
+  });
+}
+
+/** A FeatureCollection of `features`, for the factories above. */
+export const collection = (features) => ({ type: "FeatureCollection", features });
