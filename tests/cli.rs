@@ -753,3 +753,51 @@ fn an_unreachable_url_names_the_cause() {
         assert!(stderr.contains(&format!("127.0.0.1:{port}")) && stderr.contains("Connection refused"), "{stderr}");
     }
 }
+
+#[test]
+fn child_reads_beside_a_long_import_are_answered_and_logged_and_api_writes_never_500() {
+    let db = db();
+    let token =
+        String::from_utf8(powermap(&db, &["token", "create", "--role", "planner", "--name", "t"]).stdout).unwrap();
+    let token = token.trim();
+    let (mut server, addr, _) = serve(&db, &[]);
+    let child = json!({"type": "Feature", "id": "child-001", "geometry": {"type": "Point", "coordinates": [140.05, 35.79]},
+        "properties": {"name": "テスト（架空）", "devices": [{"id": "v", "kind": "ventilator", "rated_w": 150,
+            "input": "ac100v", "battery_h": 6, "life_critical": true}]}});
+    assert_eq!(http(&addr, "POST", "/api/v1/children", Some(token), Some(&child)).0, 201);
+    let features: Vec<Value> = (0..50_000)
+        .map(|i| point(&format!("bulk-{i:06}"), json!([{"type": "ac100v", "count": 1, "max_w": 900}])))
+        .collect();
+    let file = write_file(&db, "bulk.geojson", &json!({"type": "FeatureCollection", "features": features}));
+    let mut import = Command::new(BIN)
+        .arg("--db")
+        .arg(&db.url)
+        .args(["import", "power-points", &file])
+        .env("RUST_LOG", "off")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (mut reads, mut writes) = (0, Vec::new());
+    while import.try_wait().unwrap().is_none() {
+        let (status, answer) = http(&addr, "GET", "/api/v1/children/child-001", Some(token), None);
+        assert_eq!(status, 200, "a child read beside the import: {answer}");
+        reads += 1;
+        let (status, answer) = http(
+            &addr,
+            "PUT",
+            "/api/v1/power-points/api-write",
+            Some(token),
+            Some(&point("api-write", json!([{"type": "ac100v", "count": 1, "max_w": 900}]))),
+        );
+        assert!(matches!(status, 200 | 201 | 503), "an API write beside the import: {status} {answer}");
+        writes.push(status);
+    }
+    assert!(import.wait().unwrap().success());
+    let (_, log) = http(&addr, "GET", "/api/v1/access-log?child_id=child-001", Some(token), None);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let logged = log.as_array().unwrap().iter().filter(|e| e["action"] == "read").count();
+    assert_eq!(logged, reads, "every read answered was logged first");
+    let busy = writes.iter().filter(|s| **s == 503).count();
+    eprintln!("{reads} reads and {} API writes ({busy} answered 503) beside the import", writes.len());
+}

@@ -3,25 +3,26 @@
 use anyhow::Result;
 
 use crate::domain::ChildProps;
+use crate::domain::auth::{AccessEntry, Action};
 use crate::domain::travel::TravelModel;
 use crate::planning::audit::{Ctx, audit};
 use crate::spatial::Catalog;
-use crate::store::{AccessEntry, Store};
+use crate::store::Store;
 
 pub(super) async fn run(db: &str, district: Option<&str>) -> Result<()> {
     let store = Store::connect(db).await?;
     let catalog = Catalog::default();
-    catalog.load(store.load_all::<crate::domain::PowerPointProps>().await?);
-    catalog.load(store.load_all::<crate::domain::ShelterProps>().await?);
-    catalog.load(store.load_all::<ChildProps>().await?);
+    catalog.load(store.resources().load_all::<crate::domain::PowerPointProps>().await?);
+    catalog.load(store.resources().load_all::<crate::domain::ShelterProps>().await?);
+    catalog.load(store.resources().load_all::<ChildProps>().await?);
     let children: Vec<_> = catalog
         .list::<ChildProps>(None)
         .into_iter()
         .filter(|c| district.is_none_or(|d| c.props.district.as_deref() == Some(d)))
         .collect();
-    let log: Vec<AccessEntry> = super::cli_log("audit", children.iter().map(|c| &c.id));
-    store.log_access(&log).await?;
-    let plans = store.current_plans().await?;
+    let log: Vec<AccessEntry> = super::cli_log(Action::Audit, children.iter().map(|c| &c.id));
+    store.access_log().append(&log).await?;
+    let plans = store.plans().all_current().await?;
     let ctx =
         Ctx { catalog: &catalog, travel: TravelModel::default(), today: crate::planning::audit::today_in_japan() };
     let findings = audit(&ctx, &children, &plans);

@@ -9,6 +9,7 @@ use anyhow::{Result, anyhow};
 use time::{Date, Month};
 
 use super::gsi::{RowError, decode, fail, header_name, nfkc};
+use crate::domain::auth::Action;
 use crate::domain::intake::{Loose, Outcome, Report, ReportedDevice, Unlocated, merge};
 use crate::domain::{Checker, ChildProps, Contact, DeviceKind, Hazard, Located, OutletType, Resource};
 use crate::store::Store;
@@ -384,7 +385,7 @@ pub(super) async fn run(
     let bytes = super::fetch::read(file).await?;
     let mut reports = parse(&decode(bytes).map_err(|e| e.refuse(file))?).map_err(|e| e.refuse(file))?;
     let store = Store::connect(db).await?;
-    let stored = store.load_all::<ChildProps>().await?;
+    let stored = store.resources().load_all::<ChildProps>().await?;
     let new_id = crate::domain::feature::new_id::<ChildProps>;
     let mut outcome = merge(&stored, &reports, source.trim(), new_id);
     // Only new children without coordinates are looked up; a stored child keeps its home.
@@ -421,7 +422,7 @@ pub(super) async fn run(
         }
     }
     // Logged: every child written. Children matched but unchanged are not rewritten.
-    let log = super::cli_log("import", items.iter().map(|c| &c.id));
+    let log = super::cli_log(Action::Import, items.iter().map(|c| &c.id));
     super::import::write(&store, &items, &log).await
 }
 

@@ -6,10 +6,11 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::import::import;
+use crate::domain::auth::{Role, TokenRecord};
 use crate::domain::plan::PlanInput;
 use crate::domain::{ChildProps, PowerPointProps, ShelterProps};
 use crate::http::hash_token;
-use crate::store::{Role, Store, TokenRecord};
+use crate::store::Store;
 
 const POWER_POINTS: &str = include_str!("../../fixtures/shiroi/power_points.geojson");
 const SHELTERS: &str = include_str!("../../fixtures/shiroi/shelters.geojson");
@@ -23,9 +24,9 @@ pub const DEMO_TOKENS: [(Role, &str); 3] =
 /// Loads the fixtures if the database holds nothing yet, and (re)creates the demo tokens;
 /// `demo-family` is bound to the first demo child. Returns (role, token) to print.
 pub async fn load_demo(store: &Store) -> Result<Vec<(&'static str, &'static str)>> {
-    let empty = store.load_all::<PowerPointProps>().await?.is_empty()
-        && store.load_all::<ShelterProps>().await?.is_empty()
-        && store.load_all::<ChildProps>().await?.is_empty();
+    let empty = store.resources().load_all::<PowerPointProps>().await?.is_empty()
+        && store.resources().load_all::<ShelterProps>().await?.is_empty()
+        && store.resources().load_all::<ChildProps>().await?.is_empty();
     let children: Value = serde_json::from_str(CHILDREN)?;
     if empty {
         import::<PowerPointProps>(
@@ -49,7 +50,7 @@ pub async fn load_demo(store: &Store) -> Result<Vec<(&'static str, &'static str)
     for (role, secret) in DEMO_TOKENS {
         let child_ids = if role == Role::Family { vec![first_child.clone()] } else { Vec::new() };
         let name = format!("demo-{}", role.as_str());
-        store.create_token(&TokenRecord { hash: hash_token(secret), name, role, child_ids }, true).await?;
+        store.tokens().create(&TokenRecord { hash: hash_token(secret), name, role, child_ids }, true).await?;
     }
     Ok(DEMO_TOKENS.iter().map(|(r, s)| (r.as_str(), *s)).collect())
 }
@@ -62,7 +63,7 @@ async fn load_plans(store: &Store) -> Result<()> {
         if let Err(errors) = input.validate() {
             anyhow::bail!("fixtures/shiroi/plans.json: {child_id}: {}: {}", errors[0].field, errors[0].message);
         }
-        store.put_plan(child_id, 0, &input.into_body(), "demo", &[]).await?;
+        store.plans().put(child_id, 0, &input.into_body(), "demo", &[]).await?;
     }
     Ok(())
 }

@@ -6,18 +6,19 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::{Format, Kind};
+use crate::domain::auth::{AccessEntry, Action};
 use crate::domain::{ChildProps, Located, PowerPointProps, Resource, ShelterProps, spreadsheet};
-use crate::store::{AccessEntry, Store};
+use crate::store::Store;
 
 pub(super) async fn run(db: &str, kind: Kind, format: Format) -> Result<()> {
     let store = Store::connect(db).await?;
     let text = match kind {
-        Kind::PowerPoints => render(&store.load_all::<PowerPointProps>().await?, format)?,
-        Kind::Shelters => render(&store.load_all::<ShelterProps>().await?, format)?,
+        Kind::PowerPoints => render(&store.resources().load_all::<PowerPointProps>().await?, format)?,
+        Kind::Shelters => render(&store.resources().load_all::<ShelterProps>().await?, format)?,
         Kind::Children => {
-            let children = store.load_all::<ChildProps>().await?;
-            let log: Vec<AccessEntry> = super::cli_log("export", children.iter().map(|c| &c.id));
-            store.log_access(&log).await?;
+            let children = store.resources().load_all::<ChildProps>().await?;
+            let log: Vec<AccessEntry> = super::cli_log(Action::Export, children.iter().map(|c| &c.id));
+            store.access_log().append(&log).await?;
             render(&children, format)?
         }
         Kind::Plans => plans(&store, format).await?,
@@ -31,10 +32,10 @@ pub(super) async fn run(db: &str, kind: Kind, format: Format) -> Result<()> {
 
 /// Current plans, one row per child: JSON lines or CSV (UTF-8 with BOM) with Japanese headers.
 async fn plans(store: &Store, format: Format) -> Result<String> {
-    let children = store.load_all::<ChildProps>().await?;
-    let plans = store.current_plans().await?;
-    let log: Vec<AccessEntry> = super::cli_log("export_plan", plans.keys());
-    store.log_access(&log).await?;
+    let children = store.resources().load_all::<ChildProps>().await?;
+    let plans = store.plans().all_current().await?;
+    let log: Vec<AccessEntry> = super::cli_log(Action::ExportPlan, plans.keys());
+    store.access_log().append(&log).await?;
     if format == Format::Geojson {
         let mut ordered: Vec<_> = plans.values().collect();
         ordered.sort_by(|a, b| a.child_id.cmp(&b.child_id));

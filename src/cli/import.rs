@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use super::Kind;
 use super::geocode::{Geocoder, GsiAddressSearch};
+use crate::domain::auth::{AccessEntry, Action};
 use crate::domain::feature::{BodyError, new_id, parse_features};
 use crate::domain::{ChildProps, PowerPointProps, Resource, ShelterProps};
-use crate::store::{AccessEntry, Store, WriteMode};
+use crate::store::{Store, WriteMode};
 
 /// The options after `import KIND FILE`; each applies to some kinds only.
 #[derive(Debug, Default)]
@@ -104,7 +105,7 @@ pub(crate) async fn import<P: Resource>(store: &Store, body: &Value, file: &Path
         }
     };
     let entries: Vec<AccessEntry> =
-        if log { super::cli_log("import", items.iter().map(|c| &c.id)) } else { Vec::new() };
+        if log { super::cli_log(Action::Import, items.iter().map(|c| &c.id)) } else { Vec::new() };
     write(store, &items, &entries).await?;
     Ok(items.len())
 }
@@ -116,7 +117,7 @@ pub(super) async fn write<P: Resource>(
     log: &[AccessEntry],
 ) -> Result<()> {
     let writing = super::progress::writing(items.len());
-    store.write(items, WriteMode::Upsert, log).await?;
+    store.resources().write(items, WriteMode::Upsert, log).await?;
     writing.finish_and_clear();
     Ok(())
 }
@@ -149,7 +150,7 @@ async fn gsi_shelters(db: &str, file: &Path, dry_run: bool, geocoder: Option<&im
         }
     }
     let store = Store::connect(db).await?;
-    let stored = store.load_all::<ShelterProps>().await?;
+    let stored = store.resources().load_all::<ShelterProps>().await?;
     let plan = super::gsi::plan(&stored, rows).map_err(|e| e.refuse(file))?;
     drop(stored);
     println!(

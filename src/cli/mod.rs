@@ -112,15 +112,18 @@ pub enum Format {
 }
 
 /// Access-log lines for an operator's command: every child it reads or writes, as `cli`.
-fn cli_log<'a>(action: &str, child_ids: impl IntoIterator<Item = &'a String>) -> Vec<crate::store::AccessEntry> {
+fn cli_log<'a>(
+    action: crate::domain::auth::Action,
+    child_ids: impl IntoIterator<Item = &'a String>,
+) -> Vec<crate::domain::auth::AccessEntry> {
     let at = crate::store::now_rfc3339();
     child_ids
         .into_iter()
-        .map(|id| crate::store::AccessEntry {
+        .map(|id| crate::domain::auth::AccessEntry {
             at: at.clone(),
             token_name: "cli".into(),
             role: "cli".into(),
-            action: action.into(),
+            action,
             child_id: Some(id.clone()),
         })
         .collect()

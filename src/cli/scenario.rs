@@ -8,11 +8,12 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use serde_json::{Value, json};
 
+use crate::domain::auth::{AccessEntry, Action};
 use crate::domain::travel::TravelModel;
 use crate::domain::{ChildProps, PowerPointProps, ShelterProps};
 use crate::planning::outage::{parse_area, run_outage};
 use crate::spatial::Catalog;
-use crate::store::{AccessEntry, Store};
+use crate::store::Store;
 
 /// Scenario commands.
 #[derive(Debug, Subcommand)]
@@ -42,13 +43,13 @@ pub(super) async fn run(db: &str, command: ScenarioCommand) -> Result<()> {
 
     let store = Store::connect(db).await?;
     let catalog = Catalog::default();
-    catalog.load(store.load_all::<PowerPointProps>().await?);
-    catalog.load(store.load_all::<ShelterProps>().await?);
-    catalog.load(store.load_all::<ChildProps>().await?);
-    let plans = store.current_plans().await?;
+    catalog.load(store.resources().load_all::<PowerPointProps>().await?);
+    catalog.load(store.resources().load_all::<ShelterProps>().await?);
+    catalog.load(store.resources().load_all::<ChildProps>().await?);
+    let plans = store.plans().all_current().await?;
     let result = run_outage(&catalog, &polygon, hours, &TravelModel::default(), &plans);
-    let log: Vec<AccessEntry> = super::cli_log("scenario", result.affected.iter());
-    store.log_access(&log).await?;
+    let log: Vec<AccessEntry> = super::cli_log(Action::Scenario, result.affected.iter());
+    store.access_log().append(&log).await?;
 
     let mut features = Vec::new();
     for a in &result.assignments {

@@ -51,7 +51,7 @@ pub(super) async fn run(db: &str, args: ServeArgs) -> Result<()> {
     let tokens = if args.demo {
         super::load_demo(&store).await?
     } else {
-        store.delete_demo_tokens().await?;
+        store.tokens().delete_demo().await?;
         Vec::new()
     };
     if let Some(dir) = &args.web {
@@ -71,7 +71,7 @@ pub(super) async fn run(db: &str, args: ServeArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let state = AppState::load(store, config).await?;
     let poll = if db.starts_with("sqlite:") { Duration::from_secs(1) } else { Duration::from_secs(5) };
-    tokio::spawn(crate::http::sync::follow_changes(state.clone(), db.to_owned(), poll));
+    state.follow(db, poll);
     let listener =
         tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;

@@ -4,8 +4,9 @@ use anyhow::{Result, bail};
 use clap::Subcommand;
 
 use crate::domain::ChildProps;
+use crate::domain::auth::{Role, TokenRecord};
 use crate::http::hash_token;
-use crate::store::{Role, Store, TokenRecord};
+use crate::store::Store;
 
 /// Token actions.
 #[derive(Debug, Subcommand)]
@@ -39,12 +40,12 @@ pub(super) async fn run(db: &str, action: TokenCommand) -> Result<()> {
     }
     let store = Store::connect(db).await?;
     for child in &children {
-        if store.get::<ChildProps>(child).await?.is_none() {
+        if store.resources().get::<ChildProps>(child).await?.is_none() {
             bail!("no child {child} in the database");
         }
     }
     let secret = new_secret();
-    store.create_token(&TokenRecord { hash: hash_token(&secret), name, role, child_ids: children }, false).await?;
+    store.tokens().create(&TokenRecord { hash: hash_token(&secret), name, role, child_ids: children }, false).await?;
     println!("{secret}");
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! field-level errors, the per-resource modules hold the types and their validation,
 //! [`compat`] answers "can this point run these devices", [`travel`] the time estimates.
 
+pub mod auth;
 pub mod child;
 pub mod compat;
 pub mod feature;

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 
 use super::{AppState, Error, Result};
-use crate::store::{AccessEntry, Role, TokenRecord, now_rfc3339};
+use crate::domain::auth::{AccessEntry, Action, Role, TokenRecord};
+use crate::store::now_rfc3339;
 
 /// How long a token read from the database is trusted before it is read again: short
 /// enough that a deleted token or an unbound child stops working on every instance soon.
@@ -64,7 +65,7 @@ impl Caller {
     }
 
     /// An access-log line for `action` on `child_id` by this caller.
-    pub fn log_entry(&self, action: &str, child_id: &str) -> AccessEntry {
+    pub fn log_entry(&self, action: Action, child_id: &str) -> AccessEntry {
         let (name, role) = match self {
             Caller::Anonymous => ("anonymous".to_owned(), "anonymous"),
             Caller::Token(t) => (t.name.clone(), t.role.as_str()),
@@ -73,7 +74,7 @@ impl Caller {
             at: now_rfc3339(),
             token_name: name,
             role: role.to_owned(),
-            action: action.to_owned(),
+            action,
             child_id: Some(child_id.to_owned()),
         }
     }
@@ -106,7 +107,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         // Tokens made by `powermap token create` while we run are found on first use; a
         // cached one is read again after the TTL, so a child unbound elsewhere drops out.
-        match state.store.find_token(&hash).await? {
+        match state.store.tokens().find(&hash).await? {
             Some(t) => {
                 state.tokens.write().insert(hash, (t.clone(), Instant::now()));
                 Ok(Caller::Token(t))

@@ -12,7 +12,8 @@ use super::extract::{JsonBody, Params};
 use super::resources::{collection, created_body, parse_body, path_id, replacement, write};
 use super::{AppState, Caller, Error, Result};
 use crate::domain::ChildProps;
-use crate::store::{Role, WriteMode};
+use crate::domain::auth::{Action, Role};
+use crate::store::WriteMode;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -29,8 +30,8 @@ async fn list(State(state): State<AppState>, caller: Caller, params: Params) -> 
         .into_iter()
         .filter(|c| token.role != Role::Family || token.child_ids.contains(&c.id))
         .collect();
-    let log: Vec<_> = children.iter().map(|c| caller.log_entry("list", &c.id)).collect();
-    state.store.log_access(&log).await?;
+    let log: Vec<_> = children.iter().map(|c| caller.log_entry(Action::List, &c.id)).collect();
+    state.store.access_log().append(&log).await?;
     Ok(Json(collection(children.iter().map(|c| c.to_feature()).collect())))
 }
 
@@ -38,7 +39,7 @@ async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<Stri
     path_id(&id)?;
     caller.may_read_child(&id)?;
     let child = state.catalog.get::<ChildProps>(&id).ok_or_else(|| Error::NotFound(format!("no child {id}")))?;
-    state.store.log_access(&[caller.log_entry("read", &id)]).await?;
+    state.store.access_log().append(&[caller.log_entry(Action::Read, &id)]).await?;
     Ok(Json(child.to_feature()))
 }
 
@@ -46,7 +47,7 @@ async fn create(State(state): State<AppState>, caller: Caller, body: JsonBody) -
     caller.require(&[Role::Planner])?;
     let body = body.read().await?;
     let (items, is_collection) = parse_body::<ChildProps>(&body)?;
-    let log: Vec<_> = items.iter().map(|c| caller.log_entry("create", &c.id)).collect();
+    let log: Vec<_> = items.iter().map(|c| caller.log_entry(Action::Create, &c.id)).collect();
     write(&state, &items, WriteMode::CreateOnly, &log).await?;
     Ok(created_body(&items, is_collection))
 }
@@ -59,7 +60,7 @@ async fn replace(
 ) -> Result<(StatusCode, Json<Feature>)> {
     caller.require(&[Role::Planner])?;
     let child = replacement::<ChildProps>(&id, &body.read().await?)?;
-    let log = [caller.log_entry("update", &id)];
+    let log = [caller.log_entry(Action::Update, &id)];
     let created = write(&state, std::slice::from_ref(&child), WriteMode::Upsert, &log).await?;
     let status = if created.first() == Some(&true) { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(child.to_feature())))
@@ -68,10 +69,11 @@ async fn replace(
 async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
     caller.require(&[Role::Planner])?;
     path_id(&id)?;
-    if !state.store.delete::<ChildProps>(&id, &[caller.log_entry("delete", &id)]).await? {
+    let log = [caller.log_entry(Action::Delete, &id)];
+    let Some(seq) = state.store.resources().delete::<ChildProps>(&id, &log).await? else {
         return Err(Error::NotFound(format!("no child {id}")));
-    }
-    state.catalog.remove::<ChildProps>(&id);
+    };
+    state.seen(seq).await;
     // The store unbound the child from family tokens; forget cached bindings at once.
     state.tokens.write().retain(|_, (token, _)| !token.child_ids.contains(&id));
     Ok(StatusCode::NO_CONTENT)

@@ -4,13 +4,16 @@
 //! as `internal`; bad input always names the field.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
 use crate::store::StoreError;
+
+/// What a `503` asks the client to wait before retrying: about one busy timeout.
+const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// Result alias for handlers.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -67,7 +70,8 @@ pub enum Error {
         /// Each problem with its feature index and field.
         details: Vec<Detail>,
     },
-    /// 500: logged, never described to the client.
+    /// 500: logged, never described to the client; except a child written meanwhile (404)
+    /// and a database busy past its timeout (503 with `Retry-After`), which are retryable.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// 500 for a failure of our own (a worker task that panicked): logged, not described.
@@ -92,6 +96,8 @@ impl Error {
             Error::Unprocessable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_feature"),
             Error::Store(StoreError::AlreadyExists(_)) => (StatusCode::CONFLICT, "already_exists"),
             Error::Store(StoreError::VersionConflict { .. }) => (StatusCode::CONFLICT, "version_conflict"),
+            Error::Store(StoreError::NoSuchChild(_)) => (StatusCode::NOT_FOUND, "not_found"),
+            Error::Store(StoreError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Store(_) | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -120,7 +126,13 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
         let message = match &self {
-            Error::Store(e @ (StoreError::AlreadyExists(_) | StoreError::VersionConflict { .. })) => e.to_string(),
+            Error::Store(
+                e @ (StoreError::AlreadyExists(_) | StoreError::VersionConflict { .. } | StoreError::NoSuchChild(_)),
+            ) => e.to_string(),
+            Error::Store(StoreError::Unavailable(e)) => {
+                tracing::warn!(error = %e, "database busy; answered 503");
+                "the database is busy with a long write (an import?); nothing was done, try again shortly".to_owned()
+            }
             Error::Store(e) => {
                 tracing::error!(error = %e, "store error");
                 "internal error; the request was not applied".to_owned()
@@ -136,7 +148,11 @@ impl IntoResponse for Error {
             _ => Vec::new(),
         };
         let body = ErrorBody { error: ErrorInfo { code: code.to_owned(), message, details } };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
+        response
     }
 }
 

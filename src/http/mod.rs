@@ -11,7 +11,6 @@ mod resources;
 mod scenarios;
 mod sheet;
 mod summary;
-pub mod sync;
 mod web;
 
 pub use auth::{Caller, hash_token};
@@ -26,11 +25,15 @@ use parking_lot::RwLock;
 use tower_http::trace::TraceLayer;
 
 use crate::config::ServeConfig;
-use crate::spatial::Catalog;
-use crate::store::{Store, TokenRecord};
+use crate::domain::auth::TokenRecord;
+use crate::spatial::{Catalog, Follower};
+use crate::store::Store;
 
 /// Largest request body: bulk loads of a whole prefecture fit.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Longest a write's answer waits for the local index to apply it.
+const READ_YOUR_WRITES_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -44,26 +47,41 @@ pub struct AppState {
     pub tokens: Arc<RwLock<HashMap<String, (TokenRecord, std::time::Instant)>>>,
     /// Settings.
     pub config: Arc<ServeConfig>,
-    /// The store's newest change when the indexes were loaded: where syncing starts.
-    pub loaded_at_change: i64,
+    /// The indexes' only writer; writes wait for it so the writer reads its own write.
+    pub follower: Arc<Follower>,
 }
 
 impl AppState {
     /// Loads every stored resource into fresh indexes.
     pub async fn load(store: Store, config: ServeConfig) -> crate::store::Result<Self> {
         // Read the watermark first: a change made while loading is replayed, never missed.
-        let loaded_at_change = store.last_change().await?;
+        let loaded_at_change = store.changes().last().await?;
         let catalog = Catalog::default();
-        catalog.load(store.load_all::<crate::domain::PowerPointProps>().await?);
-        catalog.load(store.load_all::<crate::domain::ShelterProps>().await?);
-        catalog.load(store.load_all::<crate::domain::ChildProps>().await?);
+        catalog.load(store.resources().load_all::<crate::domain::PowerPointProps>().await?);
+        catalog.load(store.resources().load_all::<crate::domain::ShelterProps>().await?);
+        catalog.load(store.resources().load_all::<crate::domain::ChildProps>().await?);
+        let catalog = Arc::new(catalog);
         Ok(Self {
             store,
-            catalog: Arc::new(catalog),
+            follower: Follower::new(Arc::clone(&catalog), loaded_at_change),
+            catalog,
             tokens: Arc::new(RwLock::new(HashMap::new())),
             config: Arc::new(config),
-            loaded_at_change,
         })
+    }
+
+    /// Starts the follower (polling every `poll`, and listening on PostgreSQL at `url`):
+    /// without it no write reaches the indexes. Call once per instance.
+    pub fn follow(&self, url: &str, poll: std::time::Duration) {
+        crate::planning::feed::follow(self.store.clone(), Arc::clone(&self.follower), url.to_owned(), poll);
+    }
+
+    /// Waits until this instance's indexes show change `seq` (a write just made here), so
+    /// the writer's next read sees it; past [`READ_YOUR_WRITES_WAIT`] the answer goes anyway.
+    pub async fn seen(&self, seq: i64) {
+        if !self.follower.wait_for(seq, READ_YOUR_WRITES_WAIT).await {
+            tracing::warn!(seq, "the index has not applied a write yet; answering anyway");
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use super::extract::Params;
 use super::resources::{collection, path_id};
 use super::{AppState, Caller, Error, Result};
+use crate::domain::auth::Action;
 use crate::domain::compat::PowerNeed;
 use crate::domain::plan::walks;
 use crate::domain::{ChildProps, OutletType, PowerPointProps};
@@ -100,11 +101,11 @@ async fn for_child(
     let open = OpenQuery { at: params.at()?, filter: params.variant("open")?.unwrap_or_default() };
     let child = state.catalog.get::<ChildProps>(&id).ok_or_else(|| Error::NotFound(format!("no child {id}")))?;
     let (lat, lon) = given.unwrap_or((child.lat, child.lon));
-    state.store.log_access(&[caller.log_entry("nearest_power", &id)]).await?;
+    state.store.access_log().append(&[caller.log_entry(Action::NearestPower, &id)]).await?;
     let found =
         nearest_power_for_child_from(&state.catalog, &child, (lat, lon), k, max_distance_m, include_charge_only, &open);
     // Walking if the plan says so; otherwise, and with no plan, driving (the contract).
-    let plan = state.store.plan(&id).await?;
+    let plan = state.store.plans().current(&id).await?;
     let walking = walks(plan.and_then(|p| p.body.transport));
     let travel = state.config.travel;
     let asked = json!({"child_id": id, "k": k, "include_charge_only": include_charge_only,

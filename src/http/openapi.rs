@@ -17,9 +17,9 @@ use utoipa::openapi::{
 
 use super::AppState;
 use super::error::{Detail, ErrorBody, ErrorInfo};
+use crate::domain::auth::AccessEntry;
 use crate::domain::{ChildProps, Contact, Device, Hospital, Outlet, PowerPointProps, ShelterProps};
 use crate::planning::summary::DistrictSummary;
-use crate::store::AccessEntry;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/api/v1/openapi.json", get(|| async { Json(document()) }))
@@ -606,6 +606,7 @@ pub fn document() -> OpenApi {
         .schema_from::<super::summary::AreaSummary>()
         .schema_from::<super::summary::Me>()
         .schema_from::<AccessEntry>()
+        .schema_from::<crate::domain::auth::Action>()
         .schema_from::<ErrorBody>()
         .schema_from::<ErrorInfo>()
         .schema_from::<Detail>()

@@ -12,11 +12,12 @@ use utoipa::ToSchema;
 use super::extract::{JsonBody, Params};
 use super::resources::path_id;
 use super::{AppState, Caller, Detail, Error, Result};
+use crate::domain::auth::{Action, Role};
 use crate::domain::plan::{Plan, PlanInput};
 use crate::domain::{ChildProps, spreadsheet};
 use crate::planning::audit::{Ctx, Finding, Severity, audit};
 use crate::spatial::Entry;
-use crate::store::{Role, now_rfc3339};
+use crate::store::now_rfc3339;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -35,15 +36,20 @@ fn readable_child(state: &AppState, caller: &Caller, id: &str) -> Result<Entry<C
 
 async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Plan>> {
     readable_child(&state, &caller, &id)?;
-    state.store.log_access(&[caller.log_entry("plan_read", &id)]).await?;
-    let plan = state.store.plan(&id).await?.ok_or_else(|| Error::NotFound(format!("child {id} has no plan yet")))?;
+    state.store.access_log().append(&[caller.log_entry(Action::PlanRead, &id)]).await?;
+    let plan = state
+        .store
+        .plans()
+        .current(&id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("child {id} has no plan yet")))?;
     Ok(Json(plan))
 }
 
 async fn history(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Vec<Plan>>> {
     readable_child(&state, &caller, &id)?;
-    state.store.log_access(&[caller.log_entry("plan_history", &id)]).await?;
-    Ok(Json(state.store.plan_history(&id).await?))
+    state.store.access_log().append(&[caller.log_entry(Action::PlanHistory, &id)]).await?;
+    Ok(Json(state.store.plans().history(&id).await?))
 }
 
 async fn write(
@@ -58,7 +64,8 @@ async fn write(
     let based_on = input.version;
     let plan = state
         .store
-        .put_plan(&id, based_on, &input.into_body(), &token.name, &[caller.log_entry("plan_write", &id)])
+        .plans()
+        .put(&id, based_on, &input.into_body(), &token.name, &[caller.log_entry(Action::PlanWrite, &id)])
         .await?;
     Ok(Json(plan))
 }
@@ -121,9 +128,9 @@ async fn run_audit(State(state): State<AppState>, caller: Caller, params: Params
         .into_iter()
         .filter(|c| district.is_none_or(|d| c.props.district.as_deref() == Some(d)))
         .collect();
-    let plans = state.store.current_plans().await?;
-    let log: Vec<_> = children.iter().map(|c| caller.log_entry("audit", &c.id)).collect();
-    state.store.log_access(&log).await?;
+    let plans = state.store.plans().all_current().await?;
+    let log: Vec<_> = children.iter().map(|c| caller.log_entry(Action::Audit, &c.id)).collect();
+    state.store.access_log().append(&log).await?;
     let ctx =
         Ctx { catalog: &state.catalog, travel: state.config.travel, today: crate::planning::audit::today_in_japan() };
     let mut findings = audit(&ctx, &children, &plans);
@@ -171,7 +178,7 @@ pub fn audit_csv(report: &AuditReport, children: &[Entry<ChildProps>]) -> std::r
 
 async fn sheet(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Html<String>> {
     let child = readable_child(&state, &caller, &id)?;
-    state.store.log_access(&[caller.log_entry("plan_sheet", &id)]).await?;
-    let plan = state.store.plan(&id).await?;
+    state.store.access_log().append(&[caller.log_entry(Action::PlanSheet, &id)]).await?;
+    let plan = state.store.plans().current(&id).await?;
     Ok(Html(super::sheet::render(&state, &child, plan.as_ref())))
 }

@@ -12,10 +12,11 @@ use serde_json::Value;
 
 use super::extract::{JsonBody, Params};
 use super::{AppState, Caller, Detail, Error, Result};
+use crate::domain::auth::{AccessEntry, Role};
 use crate::domain::feature::{BodyError, new_id, parse_features};
 use crate::domain::{Located, MAX_FEATURES, PowerPointProps, Resource, ShelterProps, validate_id};
 use crate::spatial::Indexed;
-use crate::store::{AccessEntry, Role, WriteMode};
+use crate::store::WriteMode;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -56,16 +57,16 @@ pub(super) fn parse_body<P: Resource>(body: &Value) -> Result<(Vec<Located<P>>, 
     })
 }
 
-/// Stores then indexes: the index changes only after the transaction committed.
+/// Stores, then waits until the follower has indexed the write (read-your-writes).
 pub(super) async fn write<P: Indexed>(
     state: &AppState,
     items: &[Located<P>],
     mode: WriteMode,
     log: &[AccessEntry],
 ) -> Result<Vec<bool>> {
-    let created = state.store.write(items, mode, log).await?;
-    state.catalog.upsert(items);
-    Ok(created)
+    let written = state.store.resources().write(items, mode, log).await?;
+    state.seen(written.seq).await;
+    Ok(written.created)
 }
 
 /// Checks a path id; an id that cannot exist is a 400, not a lookup.
@@ -152,9 +153,9 @@ async fn remove<P: Indexed>(
 ) -> Result<StatusCode> {
     caller.require(&[Role::Planner])?;
     path_id(&id)?;
-    if !state.store.delete::<P>(&id, &[]).await? {
+    let Some(seq) = state.store.resources().delete::<P>(&id, &[]).await? else {
         return Err(Error::NotFound(format!("no {} {id}", P::COLLECTION)));
-    }
-    state.catalog.remove::<P>(&id);
+    };
+    state.seen(seq).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 use super::extract::JsonBody;
 use super::resources::path_id;
 use super::{AppState, Caller, Detail, Error, Result};
+use crate::domain::auth::{Action, Role};
 use crate::planning::outage::{AreaError, parse_area, run_outage};
-use crate::store::{Role, SavedScenario, now_rfc3339};
+use crate::store::{SavedScenario, now_rfc3339};
 
 /// Named demo areas for Shiroi, offered by the planner view.
 const PRESETS: &str = include_str!("../../fixtures/shiroi/scenarios.geojson");
@@ -51,7 +52,7 @@ async fn outage(State(state): State<AppState>, caller: Caller, body: JsonBody) -
         .filter(|h| h.is_finite() && *h > 0.0)
         .ok_or_else(|| invalid("hours", "must be a number greater than 0".into()))?;
     let name = scenario_name(&body)?;
-    let plans = state.store.current_plans().await?;
+    let plans = state.store.plans().all_current().await?;
     // Checking a boundary and assigning thousands of children is CPU work: off the async
     // workers, so that other requests (and /healthz) are answered meanwhile.
     let (catalog, travel, area) = (state.catalog.clone(), state.config.travel, body.get("area").cloned());
@@ -62,8 +63,8 @@ async fn outage(State(state): State<AppState>, caller: Caller, body: JsonBody) -
     .await
     .map_err(|e| Error::Internal(format!("outage scenario task failed: {e}")))?
     .map_err(|e| invalid("area", e.0))?;
-    let log: Vec<_> = result.affected.iter().map(|id| caller.log_entry("scenario", id)).collect();
-    state.store.log_access(&log).await?;
+    let log: Vec<_> = result.affected.iter().map(|id| caller.log_entry(Action::Scenario, id)).collect();
+    state.store.access_log().append(&log).await?;
     let mut answer = serde_json::to_value(&result).map_err(|e| Error::Internal(e.to_string()))?;
     if let Some(name) = name {
         let saved = SavedScenario {
@@ -75,7 +76,7 @@ async fn outage(State(state): State<AppState>, caller: Caller, body: JsonBody) -
             request: json!({"area": body.get("area"), "hours": hours}),
             result: answer.clone(),
         };
-        state.store.save_scenario(&saved).await?;
+        state.store.scenarios().save(&saved).await?;
         answer["scenario_id"] = json!(saved.id);
     }
     Ok(Json(answer))
@@ -83,7 +84,7 @@ async fn outage(State(state): State<AppState>, caller: Caller, body: JsonBody) -
 
 async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Value>>> {
     caller.require(&[Role::Coordinator, Role::Planner])?;
-    let saved = state.store.scenarios(None).await?;
+    let saved = state.store.scenarios().list(None).await?;
     Ok(Json(
         saved
             .iter()
@@ -101,12 +102,18 @@ async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<
 async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<SavedScenario>> {
     caller.require(&[Role::Coordinator, Role::Planner])?;
     path_id(&id)?;
-    let saved =
-        state.store.scenarios(Some(&id)).await?.pop().ok_or_else(|| Error::NotFound(format!("no scenario {id}")))?;
+    let saved = state
+        .store
+        .scenarios()
+        .list(Some(&id))
+        .await?
+        .pop()
+        .ok_or_else(|| Error::NotFound(format!("no scenario {id}")))?;
     // The saved result names children: reading it is a read of each of them.
     let affected = saved.result.get("affected").and_then(Value::as_array).cloned().unwrap_or_default();
-    let log: Vec<_> = affected.iter().filter_map(Value::as_str).map(|c| caller.log_entry("scenario_read", c)).collect();
-    state.store.log_access(&log).await?;
+    let log: Vec<_> =
+        affected.iter().filter_map(Value::as_str).map(|c| caller.log_entry(Action::ScenarioRead, c)).collect();
+    state.store.access_log().append(&log).await?;
     Ok(Json(saved))
 }
 

@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 
 use super::extract::Params;
 use super::{AppState, Caller, Error, Result};
+use crate::domain::auth::{AccessEntry, Role};
 use crate::domain::{ChildProps, PowerPointProps, ShelterProps};
 use crate::planning::summary::{DistrictSummary, area_summary};
-use crate::store::{AccessEntry, Role};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -36,7 +36,7 @@ async fn healthz(State(state): State<AppState>, caller: Caller) -> Json<Value> {
 
 /// Ready when the database answers: what a load balancer should probe before sending traffic.
 async fn readyz(State(state): State<AppState>) -> Result<Json<Value>> {
-    state.store.access_log(Some("__readiness_probe__"), 1).await?;
+    state.store.access_log().recent(Some("__readiness_probe__"), 1).await?;
     Ok(Json(json!({"status": "ready"})))
 }
 
@@ -94,7 +94,7 @@ async fn areas(State(state): State<AppState>, caller: Caller) -> Json<AreaSummar
 async fn access_log(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Json<Vec<AccessEntry>>> {
     caller.require(&[Role::Coordinator, Role::Planner])?;
     let limit = params.int_in("limit", 1, 100_000, 1_000)?;
-    let entries = state.store.access_log(params.str("child_id"), limit as i64).await?;
+    let entries = state.store.access_log().recent(params.str("child_id"), limit as i64).await?;
     Ok(Json(entries))
 }
 

@@ -4,6 +4,7 @@
 pub mod area;
 pub mod assign;
 pub mod audit;
+pub mod feed;
 pub mod incident;
 pub mod nearest;
 pub mod outage;

@@ -7,6 +7,10 @@ use parking_lot::RwLock;
 use super::SpatialIndex;
 use crate::domain::{ChildProps, Located, PowerPointProps, Resource, ShelterProps};
 
+/// Entries applied per hold of an index's write lock: a few hundred microseconds of
+/// R-tree updates, so a reader waits at most that long behind a bulk write.
+const APPLY_CHUNK: usize = 1_000;
+
 /// Index payload: the whole resource, shared so answers never copy it while the lock is held.
 pub type Entry<P> = Arc<Located<P>>;
 
@@ -53,17 +57,26 @@ impl Catalog {
         *P::index(self).write() = SpatialIndex::bulk_load(entries);
     }
 
-    /// Applies committed writes: call only after the store transaction succeeded.
-    pub fn upsert<P: Indexed>(&self, items: &[Located<P>]) {
-        let mut index = P::index(self).write();
-        for i in items {
-            index.upsert(i.id.clone(), i.lon, i.lat, Arc::new(i.clone()));
+    /// Applies committed writes (the follower's alone), [`APPLY_CHUNK`] at a time with the
+    /// lock released in between, so a bulk write of 100,000 never holds readers for long.
+    pub(super) fn upsert<P: Indexed>(&self, items: &[Located<P>]) {
+        for chunk in items.chunks(APPLY_CHUNK) {
+            let entries: Vec<_> = chunk.iter().map(|i| Arc::new(i.clone())).collect();
+            let mut index = P::index(self).write();
+            for e in entries {
+                index.upsert(e.id.clone(), e.lon, e.lat, e);
+            }
         }
     }
 
-    /// Applies a committed delete.
-    pub fn remove<P: Indexed>(&self, id: &str) {
-        P::index(self).write().remove(id);
+    /// Applies committed deletes (the follower's alone), chunked like [`Catalog::upsert`].
+    pub(super) fn remove<P: Indexed>(&self, ids: &[&str]) {
+        for chunk in ids.chunks(APPLY_CHUNK) {
+            let mut index = P::index(self).write();
+            for id in chunk {
+                index.remove(id);
+            }
+        }
     }
 
     /// One resource by id, from memory.

@@ -1,8 +1,10 @@
 //! The in-memory spatial index: exact WGS 84 geodesic nearest on an R-tree of unit vectors.
 
 mod catalog;
+mod follower;
 pub mod geodesy;
 mod index;
 
 pub use catalog::{Catalog, Entry, Indexed};
+pub use follower::{ChangeFeed, Follower};
 pub use index::{Hit, SpatialIndex};

@@ -15,6 +15,13 @@ pub enum StoreError {
         /// The version now stored.
         current: i64,
     },
+    /// A write for a child that is not stored (deleted meanwhile, say); nothing was written.
+    #[error("no child {0}")]
+    NoSuchChild(String),
+    /// The database is held by a long write (an import) past the busy timeout, or no
+    /// connection came free: nothing was done, and the same request may simply be retried.
+    #[error("the database is busy ({0}); nothing was done, try again shortly")]
+    Unavailable(String),
     /// The URL names no database we support.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     BadUrl(String),
@@ -28,11 +35,33 @@ pub enum StoreError {
     },
     /// The database refused or failed.
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Migrations failed at start.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A value could not be encoded for storage.
     #[error(transparent)]
     Encode(#[from] serde_json::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A lock or pool wait that ran out is [`StoreError::Unavailable`] (the caller may retry);
+    /// everything else is a database failure.
+    fn from(e: sqlx::Error) -> Self {
+        if is_busy(&e) { StoreError::Unavailable(e.to_string()) } else { StoreError::Database(e) }
+    }
+}
+
+/// SQLite's `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6), in any extended form, PostgreSQL's
+/// `lock_not_available`, and a pool with no free connection in time.
+fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(d) => match d.code() {
+            Some(code) if code == "55P03" => true,
+            Some(code) => code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6)),
+            None => false,
+        },
+        _ => false,
+    }
 }

@@ -102,3 +102,45 @@ async fn every_child_read_and_write_appears_in_the_access_log() {
     let (_, log_b) = app.get("/api/v1/access-log?child_id=child-b", Some(PLANNER)).await;
     assert_eq!(log_b.as_array().unwrap().len(), 2, "create + coordinator list only: {log_b}");
 }
+
+/// Holds the main database's write lock, as a long import does, until dropped: SQLite's
+/// write lock (`BEGIN IMMEDIATE`), PostgreSQL writers' advisory lock.
+async fn hold_write_lock(url: &str) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
+    let begin = if on_postgres() { "BEGIN; SELECT pg_advisory_xact_lock(7403)" } else { "BEGIN IMMEDIATE" };
+    sqlx::raw_sql(begin).execute(&mut conn).await.unwrap();
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn child_reads_are_answered_and_logged_while_a_long_write_holds_the_database() {
+    let app = with_children().await;
+    let _import = hold_write_lock(&app.url).await;
+    let (status, answer) = app.get("/api/v1/children/child-a", Some(FAMILY)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, log) = app.get("/api/v1/access-log?child_id=child-a", Some(PLANNER)).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    assert_eq!(log[0]["action"], "read", "the read was logged before it was answered: {log}");
+    assert_eq!(log[0]["token_name"], "t-family-name");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_cannot_get_the_database_in_time_is_503_with_retry_after_not_500() {
+    if on_postgres() {
+        return; // PostgreSQL writers queue on the advisory lock; SQLite's wait has a timeout
+    }
+    let app = with_children().await;
+    let import = hold_write_lock(&app.url).await;
+    let body = serde_json::to_vec(&child("child-a", 140.05, 35.79, "白井", 5.0)).unwrap();
+    let request = request("PUT", "/api/v1/children/child-a", Some(PLANNER), axum::body::Body::from(body));
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    assert_error(&serde_json::from_slice(&bytes).unwrap(), "unavailable");
+    drop(import);
+    let (_, stored) = app.get("/api/v1/children/child-a", Some(PLANNER)).await;
+    assert_eq!(stored["properties"]["devices"][0]["battery_h"], 6.0, "nothing was written");
+}

@@ -5,8 +5,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use powermap::config::ServeConfig;
+use powermap::domain::auth::{Role, TokenRecord};
 use powermap::http::{AppState, app, hash_token};
-use powermap::store::{Role, Store, TokenRecord};
+use powermap::store::Store;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -14,6 +15,10 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub router: Router,
     pub store: Store,
+    /// The database's URL.
+    pub url: String,
+    /// Whether the family token has been bound to `child-a` (on its first seeding).
+    family_bound: std::sync::atomic::AtomicBool,
     _dir: tempfile::TempDir,
 }
 
@@ -23,7 +28,8 @@ pub const FAMILY: &str = "t-family";
 
 impl TestApp {
     /// A new app on an empty SQLite file, with a planner, a coordinator and a family
-    /// token bound to `child-a`.
+    /// token, bound to `child-a` when [`TestApp::seed`] first stores it (a binding refers
+    /// to a stored child).
     pub async fn new() -> Self {
         Self::pair_with_sync(None).await.0
     }
@@ -33,8 +39,14 @@ impl TestApp {
         let (a, url) = Self::pair_with_sync(Some(poll)).await;
         let store = Store::connect(&url).await.unwrap();
         let state = AppState::load(store.clone(), ServeConfig::default()).await.unwrap();
-        tokio::spawn(powermap::http::sync::follow_changes(state.clone(), url.clone(), poll));
-        let b = Self { router: app(state), store, _dir: tempfile::tempdir().unwrap() };
+        state.follow(&url, poll);
+        let b = Self {
+            router: app(state),
+            store,
+            url: url.clone(),
+            family_bound: true.into(),
+            _dir: tempfile::tempdir().unwrap(),
+        };
         (a, b, url)
     }
 
@@ -42,19 +54,17 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let url = database_url(&dir).await;
         let store = Store::connect(&url).await.unwrap();
-        for (secret, role, children) in [
-            (PLANNER, Role::Planner, vec![]),
-            (COORDINATOR, Role::Coordinator, vec![]),
-            (FAMILY, Role::Family, vec!["child-a".to_owned()]),
-        ] {
+        for (secret, role, children) in
+            [(PLANNER, Role::Planner, vec![]), (COORDINATOR, Role::Coordinator, vec![]), (FAMILY, Role::Family, vec![])]
+        {
             let t = TokenRecord { hash: hash_token(secret), name: format!("{secret}-name"), role, child_ids: children };
-            store.create_token(&t, false).await.unwrap();
+            store.tokens().create(&t, false).await.unwrap();
         }
         let state = AppState::load(store.clone(), ServeConfig::default()).await.unwrap();
-        if let Some(poll) = poll {
-            tokio::spawn(powermap::http::sync::follow_changes(state.clone(), url.clone(), poll));
-        }
-        (Self { router: app(state), store, _dir: dir }, url)
+        // Every instance runs its follower: it is the only writer of the indexes. Alone, a
+        // local write wakes it at once, so a long poll changes nothing.
+        state.follow(&url, poll.unwrap_or(std::time::Duration::from_secs(1)));
+        (Self { router: app(state), store, url: url.clone(), family_bound: false.into(), _dir: dir }, url)
     }
 
     /// Sends a request; returns the status and the JSON body (`Null` when empty).
@@ -80,10 +90,25 @@ impl TestApp {
         self.call("PUT", path, token, Some(serde_json::to_vec(body).unwrap())).await
     }
 
-    /// Posts as planner and insists on 201.
+    /// Posts as planner and insists on 201; the first `child-a` stored is bound to the
+    /// family token.
     pub async fn seed(&self, path: &str, body: Value) {
         let (status, answer) = self.post(path, Some(PLANNER), &body).await;
         assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let has_child_a = answer["id"] == "child-a"
+            || answer["features"].as_array().is_some_and(|f| f.iter().any(|f| f["id"] == "child-a"));
+        if path == "/api/v1/children"
+            && has_child_a
+            && !self.family_bound.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            let t = TokenRecord {
+                hash: hash_token(FAMILY),
+                name: format!("{FAMILY}-name"),
+                role: Role::Family,
+                child_ids: vec!["child-a".into()],
+            };
+            self.store.tokens().create(&t, false).await.unwrap();
+        }
     }
 }
 
@@ -96,14 +121,10 @@ pub async fn send(
     token: Option<&str>,
     body: Option<Vec<u8>>,
 ) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(path);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    if body.is_some() {
-        req = req.header("content-type", "application/json");
-    }
-    let req = req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+    let req = match body {
+        Some(body) => request(method, path, token, Body::from(body)),
+        None => request(method, path, token, Body::empty()),
+    };
     let res = router.oneshot(req).await.unwrap();
     let status = res.status();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
@@ -113,6 +134,18 @@ pub async fn send(
         serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
     };
     (status, json)
+}
+
+/// A request with an optional bearer token; a non-empty body is sent as JSON.
+pub fn request(method: &str, path: &str, token: Option<&str>, body: Body) -> Request<Body> {
+    let mut req = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if axum::body::HttpBody::size_hint(&body).upper() != Some(0) {
+        req = req.header("content-type", "application/json");
+    }
+    req.body(body).unwrap()
 }
 
 /// Whether this pass runs on PostgreSQL.

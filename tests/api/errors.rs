@@ -66,7 +66,7 @@ async fn a_bulk_load_with_one_bad_feature_stores_nothing() {
     );
     let (_, list) = app.get("/api/v1/power-points", None).await;
     assert!(ids(&list).is_empty(), "nothing may be stored: {list}");
-    assert!(app.store.load_all::<powermap::domain::PowerPointProps>().await.unwrap().is_empty());
+    assert!(app.store.resources().load_all::<powermap::domain::PowerPointProps>().await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! Several instances on one database: a write through one shows in the other's answers.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
@@ -90,4 +91,39 @@ async fn a_bulk_load_through_one_instance_reaches_the_other_whole() {
     assert_eq!(a.call("DELETE", "/api/v1/power-points/bulk-0000", Some(PLANNER), None).await.0, StatusCode::NO_CONTENT);
     let gone = within(Duration::from_secs(3), async || b.get("/healthz", None).await.1["power_points"] == 1_199).await;
     assert!(gone.is_some());
+}
+
+/// The name of power point `id` as stored.
+async fn stored_name(app: &TestApp, id: &str) -> Option<String> {
+    let p = app.store.resources().get::<powermap::domain::PowerPointProps>(id).await.unwrap();
+    p.map(|p| p.props.name)
+}
+
+fn named(name: &str) -> serde_json::Value {
+    let mut p = power_point("p", 140.05, 35.79, 1, 100.0, true);
+    p["properties"]["name"] = serde_json::json!(name);
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_resumed_after_a_newer_write_from_another_instance_leaves_the_newer_indexed() {
+    let (a, b, _) = TestApp::pair(poll()).await;
+    a.seed("/api/v1/power-points", named("first")).await;
+    // A's PUT of "older" is driven by hand, with a waker that does nothing, until its
+    // transaction has committed; then it is left suspended there, its answer not yet made.
+    let body = serde_json::to_vec(&named("older")).unwrap();
+    let mut put = Box::pin(send(a.router.clone(), "PUT", "/api/v1/power-points/p", Some(PLANNER), Some(body)));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    while stored_name(&a, "p").await.as_deref() != Some("older") {
+        assert!(put.as_mut().poll(&mut cx).is_pending(), "the PUT finished before it could be held");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    // Meanwhile B writes a newer version, and A's follower indexes it.
+    assert_eq!(b.put("/api/v1/power-points/p", Some(PLANNER), &named("newer")).await.0, StatusCode::OK);
+    let name = async || a.get("/api/v1/power-points/p", None).await.1["properties"]["name"] == "newer";
+    assert!(within(Duration::from_secs(5), name).await.is_some(), "A never indexed B's write");
+    // A's PUT now finishes: its own copy must not overwrite the newer write in A's index.
+    assert_eq!(put.await.0, StatusCode::OK);
+    let (_, answer) = a.get("/api/v1/power-points/p", None).await;
+    assert_eq!(answer["properties"]["name"], "newer", "A's index went back to its own older write");
 }

@@ -211,3 +211,45 @@ async fn audit_keeps_only_the_asked_severities_in_json_and_csv() {
     let audits = log.as_array().unwrap().iter().filter(|e| e["action"] == "audit").count();
     assert_eq!(audits, 4 * 2, "four audits of two children; the refused one read nothing");
 }
+
+/// A plan `PUT` whose body arrives only once `go` fires, after telling `started` that the
+/// handler has begun reading it (its role and child checks are behind it by then).
+fn slow_plan_put(
+    router: axum::Router,
+    body: Vec<u8>,
+    started: tokio::sync::oneshot::Sender<()>,
+    go: tokio::sync::oneshot::Receiver<()>,
+) -> tokio::task::JoinHandle<StatusCode> {
+    let stream = futures_util::stream::once(async move {
+        let _ = started.send(());
+        let _ = go.await;
+        Ok::<_, std::io::Error>(body)
+    });
+    let request =
+        request("PUT", "/api/v1/children/child-a/plan", Some(COORDINATOR), axum::body::Body::from_stream(stream));
+    tokio::spawn(async move { tower::ServiceExt::oneshot(router, request).await.unwrap().status() })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_writes_racing_the_childs_delete_leave_nothing_for_a_new_child_of_that_id() {
+    let app = seeded().await;
+    let body = serde_json::to_vec(&plan(0, "p1")).unwrap();
+    // Eight writes are past their checks and reading their bodies when the child is deleted.
+    let (mut gates, mut writes) = (Vec::new(), Vec::new());
+    for _ in 0..8 {
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let (go_tx, go_rx) = tokio::sync::oneshot::channel();
+        writes.push(slow_plan_put(app.router.clone(), body.clone(), started_tx, go_rx));
+        started_rx.await.unwrap();
+        gates.push(go_tx);
+    }
+    assert_eq!(app.call("DELETE", "/api/v1/children/child-a", Some(PLANNER), None).await.0, StatusCode::NO_CONTENT);
+    gates.into_iter().for_each(|go| go.send(()).unwrap());
+    for w in writes {
+        assert_eq!(w.await.unwrap(), StatusCode::NOT_FOUND, "a plan was written for a deleted child");
+    }
+    // A new child under the same id inherits no plan.
+    app.seed("/api/v1/children", child("child-a", 140.07, 35.81, "白井", 4.0)).await;
+    assert_eq!(app.get("/api/v1/children/child-a/plan", Some(COORDINATOR)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/children/child-a/plan/history", Some(COORDINATOR)).await.1, json!([]));
+}

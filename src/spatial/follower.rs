@@ -1,0 +1,121 @@
+//! The indexes' only writer: replays the change feed past its watermark, woken at once by a
+//! local write, by PostgreSQL `NOTIFY` and, as a safety net, by polling.
+//!
+//! Handlers never touch the index. A write answers once the local follower has applied its
+//! change number ([`Follower::wait_for`]), so a `POST` and then a `GET` on the same instance
+//! see the write, and no handler's copy can land after a newer write from elsewhere.
+//!
+//! The follower reads through [`ChangeFeed`], defined here and implemented for the store one
+//! layer up (`planning::feed`): `spatial` and `store` sit side by side and neither imports
+//! the other.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+
+use super::{Catalog, Indexed};
+use crate::domain::{ChildProps, Located, PowerPointProps, Resource, ShelterProps};
+
+/// Changes applied per round trip.
+const BATCH: i64 = 5_000;
+
+/// Where changes come from: numbered changed ids, and the rows as they are now.
+pub trait ChangeFeed: Send + Sync + 'static {
+    /// What reading can fail with.
+    type Error: std::fmt::Display + Send;
+
+    /// Up to `limit` changes after `seq`, oldest first: (seq, collection, id).
+    fn since(
+        &self,
+        seq: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(i64, String, String)>, Self::Error>> + Send;
+
+    /// The resources with these ids that exist now (absent ones were deleted).
+    fn present<P: Indexed>(&self, ids: &[&str]) -> impl Future<Output = Result<Vec<Located<P>>, Self::Error>> + Send;
+}
+
+/// One instance's follower: the catalog it writes and how far it has got.
+pub struct Follower {
+    catalog: Arc<Catalog>,
+    applied: watch::Sender<i64>,
+    wake: Notify,
+}
+
+impl Follower {
+    /// A follower for indexes loaded when the feed stood at `loaded_at`.
+    pub fn new(catalog: Arc<Catalog>, loaded_at: i64) -> Arc<Self> {
+        Arc::new(Self { catalog, applied: watch::Sender::new(loaded_at), wake: Notify::new() })
+    }
+
+    /// The indexes it writes.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    /// Asks for a catch-up now (a local write, a `NOTIFY`); never lost if it is busy.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The newest change number applied.
+    pub fn applied(&self) -> i64 {
+        *self.applied.borrow()
+    }
+
+    /// Wakes the follower and waits until it has applied change `seq`, at most `limit`;
+    /// `false` if it had not by then (the write is stored; the index follows later).
+    pub async fn wait_for(&self, seq: i64, limit: Duration) -> bool {
+        let mut applied = self.applied.subscribe();
+        self.wake();
+        matches!(tokio::time::timeout(limit, applied.wait_for(|a| *a >= seq)).await, Ok(Ok(_)))
+    }
+
+    /// Follows `feed` forever, catching up when woken or every `poll`; spawn it once.
+    pub async fn run<F: ChangeFeed>(self: Arc<Self>, feed: F, poll: Duration) {
+        loop {
+            if let Err(e) = self.catch_up(&feed).await {
+                tracing::warn!(error = %e, "catching up with changes failed; will retry");
+            }
+            let _ = tokio::time::timeout(poll, self.wake.notified()).await;
+        }
+    }
+
+    /// Applies every change after the watermark, advancing it batch by batch.
+    pub async fn catch_up<F: ChangeFeed>(&self, feed: &F) -> Result<(), F::Error> {
+        loop {
+            let changes = feed.since(self.applied(), BATCH).await?;
+            let Some((last, _, _)) = changes.last() else { return Ok(()) };
+            let last = *last;
+            let mut by_kind: HashMap<&str, Vec<&str>> = HashMap::new();
+            for (_, collection, id) in &changes {
+                by_kind.entry(collection.as_str()).or_default().push(id.as_str());
+            }
+            for (collection, mut ids) in by_kind {
+                ids.sort_unstable();
+                ids.dedup();
+                match collection {
+                    PowerPointProps::COLLECTION => self.refresh::<PowerPointProps, F>(feed, &ids).await?,
+                    ShelterProps::COLLECTION => self.refresh::<ShelterProps, F>(feed, &ids).await?,
+                    ChildProps::COLLECTION => self.refresh::<ChildProps, F>(feed, &ids).await?,
+                    other => tracing::warn!(collection = other, "unknown collection in changes"),
+                }
+            }
+            self.applied.send_replace(last);
+        }
+    }
+
+    /// Reads the changed ids of one kind as they are now: present ones are upserted into
+    /// the index, absent ones (deleted) removed.
+    async fn refresh<P: Indexed, F: ChangeFeed>(&self, feed: &F, ids: &[&str]) -> Result<(), F::Error> {
+        let present = feed.present::<P>(ids).await?;
+        let kept: HashSet<&str> = present.iter().map(|p| p.id.as_str()).collect();
+        let gone: Vec<&str> = ids.iter().copied().filter(|id| !kept.contains(id)).collect();
+        self.catalog.upsert(&present);
+        self.catalog.remove::<P>(&gone);
+        Ok(())
+    }
+}
