@@ -261,6 +261,95 @@ fn audit_and_outage_scenario_from_the_command_line_agree_with_the_api() {
     }
 }
 
+/// The demo data in a fresh database, loaded by `serve --demo` and the server stopped.
+fn demo_db() -> Db {
+    let db = db();
+    let (mut server, _, _) = serve(&db, &["--demo"]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    db
+}
+
+/// `powermap ARGS` with extra environment variables, in `dir`.
+fn powermap_in(db: &Db, dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let mut command = Command::new(BIN);
+    command.current_dir(dir).arg("--db").arg(&db.url).args(args).env("RUST_LOG", "off");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+/// The `power_unreachable` lines of an audit table.
+fn unreachable_lines(out: &std::process::Output) -> usize {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("power_unreachable")).count()
+}
+
+#[test]
+fn audit_and_scenario_honour_the_travel_options_and_their_environment_variables() {
+    let db = demo_db();
+    let here = db.dir.path();
+    let default = unreachable_lines(&powermap_in(&db, here, &[], &["audit"]));
+    let slow = ["--walk-kmh", "0.2", "--drive-kmh", "0.5"];
+    let by_flag = unreachable_lines(&powermap_in(&db, here, &[], &[&["audit"], slow.as_slice()].concat()));
+    assert!(by_flag > default, "slower travel finds more unreachable points: {by_flag} vs {default}");
+    let env = [("POWERMAP_WALK_KMH", "0.2"), ("POWERMAP_DRIVE_KMH", "0.5")];
+    assert_eq!(unreachable_lines(&powermap_in(&db, here, &env, &["audit"])), by_flag);
+    let before_name = powermap_in(&db, here, &[], &[slow.as_slice(), &["audit"]].concat());
+    assert_eq!(unreachable_lines(&before_name), by_flag, "the options also go before the command");
+
+    let presets: Value = serde_json::from_str(include_str!("../fixtures/shiroi/scenarios.geojson")).unwrap();
+    let north = presets["features"].as_array().unwrap().iter().find(|f| f["id"] == "north-72h").unwrap().clone();
+    let area = write_file(&db, "north.geojson", &json!({"type": "FeatureCollection", "features": [north]}));
+    let minutes = |args: &[&str]| -> std::collections::BTreeMap<String, f64> {
+        let out =
+            powermap_in(&db, here, &[], &[&["scenario", "outage", "--area", &area, "--hours", "72"], args].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let fc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["geometry"]["type"] == "LineString")
+            .map(|f| {
+                (
+                    f["properties"]["child_id"].as_str().unwrap().to_owned(),
+                    f["properties"]["travel_min"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let (base, doubled) = (minutes(&[]), minutes(&["--detour-factor", "2.6"]));
+    assert!(!base.is_empty());
+    assert_eq!(base.keys().collect::<Vec<_>>(), doubled.keys().collect::<Vec<_>>());
+    for (child, m) in &base {
+        assert!((doubled[child] - 2.0 * m).abs() <= 0.15, "{child}: {m} then {}", doubled[child]);
+    }
+
+    let out = powermap_in(&db, here, &[], &["audit", "--walk-kmh", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("--walk-kmh must be a number greater than 0"), "{stderr}");
+}
+
+#[test]
+fn an_outage_scenario_without_out_prints_the_geojson_and_leaves_no_file() {
+    let db = demo_db();
+    let presets: Value = serde_json::from_str(include_str!("../fixtures/shiroi/scenarios.geojson")).unwrap();
+    let north = presets["features"].as_array().unwrap().iter().find(|f| f["id"] == "north-72h").unwrap().clone();
+    let area = write_file(&db, "north.geojson", &json!({"type": "FeatureCollection", "features": [north]}));
+    let empty = tempfile::tempdir().unwrap();
+    let out = powermap_in(&db, empty.path(), &[], &["scenario", "outage", "--area", &area, "--hours", "72"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fc: Value = serde_json::from_slice(&out.stdout).expect("standard output is the GeoJSON alone");
+    assert_eq!(fc["type"], "FeatureCollection");
+    assert!(fc["features"].as_array().unwrap().iter().any(|f| f["geometry"]["type"] == "LineString"));
+    let summary = String::from_utf8(out.stderr).unwrap();
+    assert!(summary.contains("バッテリーが持たない児童"), "the summary goes to standard error: {summary}");
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0, "nothing written in the working directory");
+}
+
 /// What `export KIND` prints, as id → properties.
 fn exported(db: &Db, kind: &str) -> std::collections::BTreeMap<String, Value> {
     let out = powermap(db, &["export", kind]);

@@ -6,8 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::config::{GSI_ATTRIBUTION, GSI_TILES, ServeConfig};
-use crate::domain::travel::TravelModel;
+use crate::config::{GSI_ATTRIBUTION, GSI_TILES, ServeConfig, Settings};
 use crate::http::{AppState, app};
 use crate::store::Store;
 
@@ -29,23 +28,10 @@ pub struct ServeArgs {
     /// Base-map attribution (HTML).
     #[arg(long, default_value = GSI_ATTRIBUTION)]
     pub tiles_attribution: String,
-    /// Walking speed with equipment, km/h.
-    #[arg(long, default_value_t = 3.0)]
-    pub walk_kmh: f64,
-    /// Driving speed in disaster traffic, km/h.
-    #[arg(long, default_value_t = 20.0)]
-    pub drive_kmh: f64,
-    /// Road distance ÷ geodesic distance.
-    #[arg(long, default_value_t = 1.3)]
-    pub detour_factor: f64,
 }
 
-pub(super) async fn run(db: &str, args: ServeArgs) -> Result<()> {
-    for (name, v) in
-        [("--walk-kmh", args.walk_kmh), ("--drive-kmh", args.drive_kmh), ("--detour-factor", args.detour_factor)]
-    {
-        anyhow::ensure!(v.is_finite() && v > 0.0, "{name} must be a number greater than 0");
-    }
+pub(super) async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
+    let db = settings.db.as_str();
     let store = Store::connect(db).await.with_context(|| format!("cannot open database {db}"))?;
     let tokens = if args.demo {
         super::load_demo(&store).await?
@@ -62,7 +48,7 @@ pub(super) async fn run(db: &str, args: ServeArgs) -> Result<()> {
         _ => {}
     }
     let config = ServeConfig {
-        travel: TravelModel { detour_factor: args.detour_factor, walk_kmh: args.walk_kmh, drive_kmh: args.drive_kmh },
+        travel: settings.travel,
         tiles_url: args.tiles,
         tiles_attribution: args.tiles_attribution,
         web_dir,
