@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use time::{Date, Month};
+use time::Date;
 
 use super::gsi::{RowError, decode, fail, header_name, nfkc};
+use crate::domain::intake::era::parse_date;
 use crate::domain::intake::{Loose, Outcome, Report, ReportedDevice, Unlocated, merge};
 use crate::domain::{Checker, ChildProps, Contact, DeviceKind, Hazard, Located, OutletType, Resource};
 use crate::store::Store;
@@ -31,29 +32,9 @@ fn yes(column: &str, v: &str, line: u64) -> Result<Option<bool>, RowError> {
     }
 }
 
-/// A birth date as lists write it: `2021-03-03`, `2021/3/3` (Excel's default), `2021.3.3`,
-/// `2021年3月3日`, or in the Japanese era (`令和3年3月3日`, `R3.3.3`, `平成31年4月30日`).
+/// A date cell, read by the era table's rules ([`parse_date`]); errors name line and column.
 fn date(column: &str, v: &str, line: u64) -> Result<Date, RowError> {
-    let bad =
-        || fail(line, format!("{column}: 「{v}」は日付ではありません（2021-03-03、2021/3/3、令和3年3月3日 の形で）"));
-    let text = nfkc(v).replace(char::is_whitespace, "");
-    let eras = [("令和", 2018), ("平成", 1988), ("昭和", 1925), ("R", 2018), ("H", 1988), ("S", 1925)];
-    let (base, rest) = eras
-        .iter()
-        .find_map(|(era, base)| text.strip_prefix(era).map(|rest| (Some(*base), rest.replacen('元', "1", 1))))
-        .unwrap_or((None, text.clone()));
-    if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '.' | '年' | '月' | '日')) {
-        return Err(bad());
-    }
-    let parts: Vec<&str> = rest.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).collect();
-    let [y, m, d] = parts.as_slice() else { return Err(bad()) };
-    let year: i32 = match base {
-        Some(base) => base + y.parse::<i32>().map_err(|_| bad())?,
-        None if y.len() == 4 => y.parse().map_err(|_| bad())?,
-        None => return Err(bad()),
-    };
-    let month = m.parse::<u8>().ok().and_then(|m| Month::try_from(m).ok()).ok_or_else(bad)?;
-    Date::from_calendar_date(year, month, d.parse().map_err(|_| bad())?).map_err(|_| bad())
+    parse_date(v).map_err(|e| fail(line, format!("{column}: 「{v}」{e}")))
 }
 
 /// The header row: each known column's position, under the name this file gives it.
@@ -446,6 +427,11 @@ mod tests {
         assert_eq!(e.line, 3);
         assert!(e.message.starts_with("生年月日: 「2020-13-01」は日付ではありません"), "{e:?}");
         assert!(date("生年月日", "21/3/3", 2).is_err(), "a two-digit year is not guessed");
+        let e = one("X-9,令和（架空）,レイワ,令和1年1月1日,35.8,140.03,,,,,,").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.starts_with("生年月日: 「令和1年1月1日」は令和にない日です"), "{e:?}");
+        assert!(e.message.contains("平成31年1月1日"), "{e:?}");
+        assert!(one("X-9,平成（架空）,ヘイセイ,平成40年1月1日,35.8,140.03,,,,,,").is_err());
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! The national shelter data: a re-import refreshes what the national data owns and keeps
 //! what the city added (power points, contact, accessibility) — see [`merge_shelter`].
 
+pub mod era;
+
 use std::collections::HashMap;
 
 use unicode_normalization::UnicodeNormalization;
