@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::domain::district::Districts;
 use crate::domain::travel::{DEFAULT_DETOUR_FACTOR, DEFAULT_DRIVE_KMH, DEFAULT_WALK_KMH, TravelModel};
 
 /// GSI standard tiles (地理院タイル), the base map most Japanese municipal maps use.
@@ -74,6 +75,8 @@ pub struct ServeConfig {
     pub center: [f64; 2],
     /// Initial zoom.
     pub zoom: u8,
+    /// The city's districts (町字): the only names the public area summary prints.
+    pub districts: Districts,
 }
 
 impl Default for ServeConfig {
@@ -85,6 +88,7 @@ impl Default for ServeConfig {
             web_dir: None,
             center: [35.7912, 140.0559],
             zoom: 13,
+            districts: Districts::shiroi(),
         }
     }
 }

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::config::{GSI_ATTRIBUTION, GSI_TILES, ServeConfig, Settings};
+use crate::domain::district::Districts;
 use crate::http::{AppState, app};
 use crate::store::Store;
 
@@ -28,6 +29,10 @@ pub struct ServeArgs {
     /// Base-map attribution (HTML).
     #[arg(long, default_value = GSI_ATTRIBUTION)]
     pub tiles_attribution: String,
+    /// The city's district list (町字, one a line, `#` comments): the only names the public
+    /// area summary prints. Default: Shiroi's, the demo city's (fixtures/shiroi/districts.txt).
+    #[arg(long, value_name = "FILE")]
+    pub districts: Option<PathBuf>,
 }
 
 pub(super) async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
@@ -47,7 +52,17 @@ pub(super) async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         None => tracing::warn!("{}: no index.html; serving the API only", args.web.display()),
         _ => {}
     }
+    let districts = match &args.districts {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).with_context(|| format!("{}: cannot read", file.display()))?;
+            let list = Districts::parse(&text);
+            anyhow::ensure!(!list.is_empty(), "{}: --districts lists no district", file.display());
+            list
+        }
+        None => Districts::shiroi(),
+    };
     let config = ServeConfig {
+        districts,
         travel: settings.travel,
         tiles_url: args.tiles,
         tiles_attribution: args.tiles_attribution,

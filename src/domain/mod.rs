@@ -6,6 +6,7 @@
 
 pub mod child;
 pub mod compat;
+pub mod district;
 pub mod feature;
 pub mod hours;
 pub mod incident;
