@@ -1,12 +1,10 @@
 //! The command line: serve, import, export, audit, scenario, token. Errors end as one line on stderr, exit 1.
 
 mod audit;
-mod children_csv;
 mod demo;
 mod export;
 mod fetch;
 pub mod geocode;
-pub mod gsi;
 mod import;
 mod progress;
 mod scenario;

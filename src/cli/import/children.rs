@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 use time::Date;
 
-use super::gsi::{RowError, decode, fail, header_name, nfkc};
+use super::csv::{RowError, decode, fail, header_name, nfkc};
 use crate::domain::intake::era::parse_date;
 use crate::domain::intake::{Loose, Outcome, Report, ReportedDevice, Unlocated, merge};
 use crate::domain::{Checker, ChildProps, Contact, DeviceKind, Hazard, Located, OutletType, Resource};
@@ -76,7 +76,7 @@ impl Row<'_> {
     }
 
     fn number(&self, column: &str) -> Result<Option<f64>, RowError> {
-        self.text(column).map(|v| super::gsi::number(column, &v, self.line)).transpose()
+        self.text(column).map(|v| super::csv::number(column, &v, self.line)).transpose()
     }
 
     fn yes(&self, column: &str) -> Result<Option<bool>, RowError> {
@@ -182,7 +182,7 @@ impl Row<'_> {
                 device_columns.push(n);
             }
         }
-        let position = super::gsi::position(("緯度", self.get("緯度")), ("経度", self.get("経度")), self.line)?;
+        let position = super::csv::position(("緯度", self.get("緯度")), ("経度", self.get("経度")), self.line)?;
         let report = Report {
             line: self.line,
             external_id: self.text("外部ID"),
@@ -238,7 +238,7 @@ fn column_of(field: &str, kana: &str, device_columns: &[usize]) -> String {
 
 /// Parses the rows into reports; the first bad row refuses the file.
 pub fn parse(text: &str) -> Result<Vec<Report>, RowError> {
-    let (mut records, headers) = super::gsi::Records::new(text)?;
+    let (mut records, headers) = super::csv::Records::new(text)?;
     let columns = Columns::of(&headers);
     if columns.find(&["氏名"]).is_none() {
         return Err(fail(1, "見出し行: 列「氏名」がありません"));
@@ -357,12 +357,12 @@ pub(super) async fn run(
     file: &Path,
     source: &str,
     dry_run: bool,
-    geocoder: Option<&impl super::geocode::Geocoder>,
+    geocoder: Option<&impl crate::cli::geocode::Geocoder>,
 ) -> Result<()> {
     if source.trim().is_empty() {
         return Err(anyhow!("--source: 報告した課の名前を指定してください（例: 健康課）"));
     }
-    let bytes = super::fetch::read(file).await?;
+    let bytes = crate::cli::fetch::read(file).await?;
     let mut reports = parse(&decode(bytes).map_err(|e| e.refuse(file))?).map_err(|e| e.refuse(file))?;
     let store = Store::connect(db).await?;
     let stored = store.load_all::<ChildProps>().await?;
@@ -402,8 +402,8 @@ pub(super) async fn run(
         }
     }
     // Logged: every child written. Children matched but unchanged are not rewritten.
-    let log = super::cli_log("import", items.iter().map(|c| &c.id));
-    super::import::write(&store, &items, &log).await
+    let log = crate::cli::cli_log("import", items.iter().map(|c| &c.id));
+    super::write::write(&store, &items, &log).await
 }
 
 #[cfg(test)]
