@@ -162,7 +162,7 @@ pub fn recoverable(rows: &[Vec<u64>], hidden: &[Vec<bool>]) -> Vec<(usize, usize
         .into_iter()
         .zip(&edges)
         .enumerate()
-        .filter(|&(e, (_, &(a, b, v)))| !reaches(b, a, e) && !(v >= 1 && reaches(a, b, e)))
+        .filter(|&(e, (_, &(a, b, v)))| !(reaches(b, a, e) || (v >= 1 && reaches(a, b, e))))
         .map(|(_, (cell, _))| cell)
         .collect()
 }
