@@ -1,14 +1,64 @@
-//! Settings of a running server: travel assumptions, base map, where the web files are.
+//! Settings every command reads (database, travel assumptions) and those of a running server
+//! (base map, web files): parsed once from the command line and environment, validated once.
 
 use std::path::PathBuf;
 
-use crate::domain::travel::TravelModel;
+use clap::Args;
+
+use crate::domain::district::Districts;
+use crate::domain::travel::{DEFAULT_DETOUR_FACTOR, DEFAULT_DRIVE_KMH, DEFAULT_WALK_KMH, TravelModel};
 
 /// GSI standard tiles (地理院タイル), the base map most Japanese municipal maps use.
 pub const GSI_TILES: &str = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png";
 /// Attribution the GSI terms ask for.
 pub const GSI_ATTRIBUTION: &str =
     "<a href=\"https://maps.gsi.go.jp/development/ichiran.html\" target=\"_blank\">地理院タイル</a>";
+
+/// The travel options, accepted by every command (before or after its name) so `serve`,
+/// `audit` and `scenario` estimate with the same assumptions.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct TravelArgs {
+    /// Walking speed with equipment, km/h.
+    #[arg(long, env = "POWERMAP_WALK_KMH", global = true, default_value_t = DEFAULT_WALK_KMH)]
+    pub walk_kmh: f64,
+    /// Driving speed in disaster traffic, km/h.
+    #[arg(long, env = "POWERMAP_DRIVE_KMH", global = true, default_value_t = DEFAULT_DRIVE_KMH)]
+    pub drive_kmh: f64,
+    /// Road distance ÷ geodesic distance.
+    #[arg(long, env = "POWERMAP_DETOUR_FACTOR", global = true, default_value_t = DEFAULT_DETOUR_FACTOR)]
+    pub detour_factor: f64,
+}
+
+/// A setting outside what the estimates can use.
+#[derive(Debug, thiserror::Error)]
+#[error("{name} must be a number greater than 0")]
+pub struct ConfigError {
+    /// The option, as typed on the command line.
+    pub name: &'static str,
+}
+
+impl TravelArgs {
+    /// The model, or the first option that is not a positive number.
+    pub fn model(&self) -> Result<TravelModel, ConfigError> {
+        for (name, v) in
+            [("--walk-kmh", self.walk_kmh), ("--drive-kmh", self.drive_kmh), ("--detour-factor", self.detour_factor)]
+        {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(ConfigError { name });
+            }
+        }
+        Ok(TravelModel { detour_factor: self.detour_factor, walk_kmh: self.walk_kmh, drive_kmh: self.drive_kmh })
+    }
+}
+
+/// What every command reads: one struct, built once from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Database URL: `sqlite://PATH` or `postgres://…`.
+    pub db: String,
+    /// Travel-time assumptions for every estimate.
+    pub travel: TravelModel,
+}
 
 /// What a server instance is configured with.
 #[derive(Debug, Clone)]
@@ -29,6 +79,8 @@ pub struct ServeConfig {
     pub center: [f64; 2],
     /// Initial zoom.
     pub zoom: u8,
+    /// The city's districts (町字): the only names the public area summary prints.
+    pub districts: Districts,
 }
 
 impl Default for ServeConfig {
@@ -41,6 +93,7 @@ impl Default for ServeConfig {
             demo_tokens: None,
             center: [35.7912, 140.0559],
             zoom: 13,
+            districts: Districts::shiroi(),
         }
     }
 }

@@ -261,6 +261,95 @@ fn audit_and_outage_scenario_from_the_command_line_agree_with_the_api() {
     }
 }
 
+/// The demo data in a fresh database, loaded by `serve --demo` and the server stopped.
+fn demo_db() -> Db {
+    let db = db();
+    let (mut server, _, _) = serve(&db, &["--demo"]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    db
+}
+
+/// `powermap ARGS` with extra environment variables, in `dir`.
+fn powermap_in(db: &Db, dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let mut command = Command::new(BIN);
+    command.current_dir(dir).arg("--db").arg(&db.url).args(args).env("RUST_LOG", "off");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+/// The `power_unreachable` lines of an audit table.
+fn unreachable_lines(out: &std::process::Output) -> usize {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("power_unreachable")).count()
+}
+
+#[test]
+fn audit_and_scenario_honour_the_travel_options_and_their_environment_variables() {
+    let db = demo_db();
+    let here = db.dir.path();
+    let default = unreachable_lines(&powermap_in(&db, here, &[], &["audit"]));
+    let slow = ["--walk-kmh", "0.2", "--drive-kmh", "0.5"];
+    let by_flag = unreachable_lines(&powermap_in(&db, here, &[], &[&["audit"], slow.as_slice()].concat()));
+    assert!(by_flag > default, "slower travel finds more unreachable points: {by_flag} vs {default}");
+    let env = [("POWERMAP_WALK_KMH", "0.2"), ("POWERMAP_DRIVE_KMH", "0.5")];
+    assert_eq!(unreachable_lines(&powermap_in(&db, here, &env, &["audit"])), by_flag);
+    let before_name = powermap_in(&db, here, &[], &[slow.as_slice(), &["audit"]].concat());
+    assert_eq!(unreachable_lines(&before_name), by_flag, "the options also go before the command");
+
+    let presets: Value = serde_json::from_str(include_str!("../fixtures/shiroi/scenarios.geojson")).unwrap();
+    let north = presets["features"].as_array().unwrap().iter().find(|f| f["id"] == "north-72h").unwrap().clone();
+    let area = write_file(&db, "north.geojson", &json!({"type": "FeatureCollection", "features": [north]}));
+    let minutes = |args: &[&str]| -> std::collections::BTreeMap<String, f64> {
+        let out =
+            powermap_in(&db, here, &[], &[&["scenario", "outage", "--area", &area, "--hours", "72"], args].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let fc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["geometry"]["type"] == "LineString")
+            .map(|f| {
+                (
+                    f["properties"]["child_id"].as_str().unwrap().to_owned(),
+                    f["properties"]["travel_min"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let (base, doubled) = (minutes(&[]), minutes(&["--detour-factor", "2.6"]));
+    assert!(!base.is_empty());
+    assert_eq!(base.keys().collect::<Vec<_>>(), doubled.keys().collect::<Vec<_>>());
+    for (child, m) in &base {
+        assert!((doubled[child] - 2.0 * m).abs() <= 0.15, "{child}: {m} then {}", doubled[child]);
+    }
+
+    let out = powermap_in(&db, here, &[], &["audit", "--walk-kmh", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("--walk-kmh must be a number greater than 0"), "{stderr}");
+}
+
+#[test]
+fn an_outage_scenario_without_out_prints_the_geojson_and_leaves_no_file() {
+    let db = demo_db();
+    let presets: Value = serde_json::from_str(include_str!("../fixtures/shiroi/scenarios.geojson")).unwrap();
+    let north = presets["features"].as_array().unwrap().iter().find(|f| f["id"] == "north-72h").unwrap().clone();
+    let area = write_file(&db, "north.geojson", &json!({"type": "FeatureCollection", "features": [north]}));
+    let empty = tempfile::tempdir().unwrap();
+    let out = powermap_in(&db, empty.path(), &[], &["scenario", "outage", "--area", &area, "--hours", "72"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fc: Value = serde_json::from_slice(&out.stdout).expect("standard output is the GeoJSON alone");
+    assert_eq!(fc["type"], "FeatureCollection");
+    assert!(fc["features"].as_array().unwrap().iter().any(|f| f["geometry"]["type"] == "LineString"));
+    let summary = String::from_utf8(out.stderr).unwrap();
+    assert!(summary.contains("バッテリーが持たない児童"), "the summary goes to standard error: {summary}");
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0, "nothing written in the working directory");
+}
+
 /// What `export KIND` prints, as id → properties.
 fn exported(db: &Db, kind: &str) -> std::collections::BTreeMap<String, Value> {
     let out = powermap(db, &["export", kind]);
@@ -390,60 +479,35 @@ fn children_lists_from_two_divisions_merge_without_duplicates_or_silent_overwrit
     assert_eq!(children_by_id(&db), merged);
 }
 
-/// Decodes a request target's %XX escapes (and + as space), to match recorded queries.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
+/// An HTTP stub (wiremock) on 127.0.0.1 with its runtime; unmatched requests answer 404.
+struct Stub {
+    server: wiremock::MockServer,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Stub {
+    fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let server = runtime.block_on(wiremock::MockServer::start());
+        Stub { server, runtime }
     }
-    String::from_utf8(out).unwrap()
-}
 
-/// A one-file HTTP server on 127.0.0.1: `path` answers `body`, anything else 404.
-fn serve_file(path: &'static str, body: Vec<u8>) -> String {
-    serve_answers(move |target| (target == path).then(|| body.clone()))
-}
-
-/// An HTTP stub on 127.0.0.1: `answer(decoded target)` gives the body, or None for a 404.
-fn serve_answers(answer: impl Fn(&str) -> Option<Vec<u8>> + Send + 'static) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut stream = stream;
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let target = percent_decode(request_line.split(' ').nth(1).unwrap_or(""));
-            let (status, payload) = match answer(&target) {
-                Some(body) => ("200 OK", body),
-                None => ("404 Not Found", Vec::new()),
-            };
-            let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", payload.len());
-            stream.write_all(head.as_bytes()).unwrap();
-            stream.write_all(&payload).unwrap();
+    /// `GET path` (and, if given, `?q=`) answers `body`; the first mounted match wins.
+    fn answer(&self, path: &str, q: Option<&str>, body: Vec<u8>) -> &Self {
+        use wiremock::matchers;
+        let mut mock = wiremock::Mock::given(matchers::method("GET")).and(matchers::path(path));
+        if let Some(q) = q {
+            mock = mock.and(matchers::query_param("q", q));
         }
-    });
-    format!("http://{addr}")
+        let priority = if q.is_some() { 1 } else { 5 };
+        let mock = mock.respond_with(wiremock::ResponseTemplate::new(200).set_body_bytes(body)).with_priority(priority);
+        self.runtime.block_on(mock.mount(&self.server));
+        self
+    }
+
+    fn uri(&self) -> String {
+        self.server.uri()
+    }
 }
 
 #[test]
@@ -451,7 +515,9 @@ fn imports_fetch_urls_and_report_http_errors() {
     let db = db();
     let csv =
         std::fs::read(format!("{}/tests/fixtures/gsi/emergency_utf8_bom.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let base = serve_file("/hinanbasho/12232.csv", csv);
+    let stub = Stub::start();
+    stub.answer("/hinanbasho/12232.csv", None, csv);
+    let base = stub.uri();
     let out = powermap(&db, &["import", "gsi-shelters", &format!("{base}/hinanbasho/12232.csv")]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(shelters_by_id(&db).len(), 3);
@@ -468,11 +534,10 @@ fn rows_without_coordinates_are_geocoded_by_the_address_search_or_reported() {
     let fixture =
         |name: &str| std::fs::read(format!("{}/tests/fixtures/gsi/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let (found, loose) = (fixture("address_search_shiroi_sasazuka.json"), fixture("address_search_loose.json"));
-    let base = serve_answers(move |target| match target.split_once("?q=") {
-        Some(("/address-search/AddressSearch", "千葉県白井市笹塚二丁目5-1")) => Some(found.clone()),
-        Some(("/address-search/AddressSearch", _)) => Some(loose.clone()),
-        _ => None,
-    });
+    let stub = Stub::start();
+    stub.answer("/address-search/AddressSearch", Some("千葉県白井市笹塚二丁目5-1"), found);
+    stub.answer("/address-search/AddressSearch", None, loose);
+    let base = stub.uri();
     let file = db.dir.path().join("list.csv");
     std::fs::write(
         &file,
@@ -701,9 +766,9 @@ fn national_rows_without_coordinates_are_refused_or_geocoded() {
     let found =
         std::fs::read(format!("{}/tests/fixtures/gsi/address_search_shiroi_sasazuka.json", env!("CARGO_MANIFEST_DIR")))
             .unwrap();
-    let base = serve_answers(move |target| {
-        (target == "/address-search/AddressSearch?q=白井市笹塚２丁目5-1").then(|| found.clone())
-    });
+    let stub = Stub::start();
+    stub.answer("/address-search/AddressSearch", Some("白井市笹塚２丁目5-1"), found);
+    let base = stub.uri();
     let file = write_text(
         &db,
         "nolatlon.csv",

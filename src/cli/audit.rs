@@ -2,15 +2,15 @@
 
 use anyhow::Result;
 
+use crate::config::Settings;
 use crate::domain::ChildProps;
 use crate::domain::auth::{AccessEntry, Action};
-use crate::domain::travel::TravelModel;
 use crate::planning::audit::{Ctx, audit};
 use crate::spatial::Catalog;
 use crate::store::Store;
 
-pub(super) async fn run(db: &str, district: Option<&str>) -> Result<()> {
-    let store = Store::connect(db).await?;
+pub(super) async fn run(settings: &Settings, district: Option<&str>) -> Result<()> {
+    let store = Store::connect(&settings.db).await?;
     let catalog = Catalog::default();
     catalog.load(store.resources().load_all::<crate::domain::PowerPointProps>().await?);
     catalog.load(store.resources().load_all::<crate::domain::ShelterProps>().await?);
@@ -23,8 +23,7 @@ pub(super) async fn run(db: &str, district: Option<&str>) -> Result<()> {
     let log: Vec<AccessEntry> = super::cli_log(Action::Audit, children.iter().map(|c| &c.id));
     store.access_log().append(&log).await?;
     let plans = store.plans().all_current().await?;
-    let ctx =
-        Ctx { catalog: &catalog, travel: TravelModel::default(), today: crate::planning::audit::today_in_japan() };
+    let ctx = Ctx { catalog: &catalog, travel: settings.travel, today: crate::planning::audit::today_in_japan() };
     let findings = audit(&ctx, &children, &plans);
     println!("{:<12} {:<6} {:<22} 内容", "児童ID", "重要度", "ルール");
     for f in &findings {

@@ -1,12 +1,10 @@
 //! The command line: serve, import, export, audit, scenario, token. Errors end as one line on stderr, exit 1.
 
 mod audit;
-mod children_csv;
 mod demo;
 mod export;
 mod fetch;
 pub mod geocode;
-pub mod gsi;
 mod import;
 mod progress;
 mod scenario;
@@ -18,6 +16,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::Settings;
+
 pub use demo::{DEMO_TOKENS, load_demo};
 
 /// powermap — 災害時電源マップ (disaster-preparedness power map).
@@ -27,6 +27,9 @@ pub struct Cli {
     /// Database: sqlite://PATH (embedded default) or postgres://…
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://powermap.db", global = true)]
     pub db: String,
+    /// Travel assumptions (every command that estimates travel honours them).
+    #[command(flatten)]
+    pub travel: crate::config::TravelArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -142,16 +145,17 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
+        let settings = Settings { db: cli.db, travel: cli.travel.model()? };
         match cli.command {
-            Command::Serve(args) => serve::run(&cli.db, args).await,
+            Command::Serve(args) => serve::run(&settings, args).await,
             Command::Import { kind, file, source, dry_run, geocode, geocoder_url } => {
                 let options = import::Options { source, dry_run, geocode, geocoder_url };
-                import::run(&cli.db, kind, &file, options).await
+                import::run(&settings.db, kind, &file, options).await
             }
-            Command::Export { kind, format } => export::run(&cli.db, kind, format).await,
-            Command::Audit { district } => audit::run(&cli.db, district.as_deref()).await,
-            Command::Scenario { action } => scenario::run(&cli.db, action).await,
-            Command::Token { action } => token::run(&cli.db, action).await,
+            Command::Export { kind, format } => export::run(&settings.db, kind, format).await,
+            Command::Audit { district } => audit::run(&settings, district.as_deref()).await,
+            Command::Scenario { action } => scenario::run(&settings, action).await,
+            Command::Token { action } => token::run(&settings.db, action).await,
         }
     });
     match result {

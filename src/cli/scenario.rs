@@ -1,17 +1,19 @@
 //! `powermap scenario outage --area FILE --hours H [--out FILE]`: the outage scenario from
-//! the command line, for GIS work: a summary on standard output and the assignment as
-//! GeoJSON lines (child's home → power point).
+//! the command line, for GIS work: the assignment as GeoJSON lines (child's home → power
+//! point) in FILE with a summary on standard output, or without `--out` the GeoJSON on
+//! standard output (for a pipe) and the summary on standard error.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use serde_json::{Value, json};
 
+use crate::config::Settings;
 use crate::domain::auth::{AccessEntry, Action};
-use crate::domain::travel::TravelModel;
 use crate::domain::{ChildProps, PowerPointProps, ShelterProps};
-use crate::planning::outage::{parse_area, run_outage};
+use crate::planning::outage::{OutageResult, parse_area, run_outage};
 use crate::spatial::Catalog;
 use crate::store::Store;
 
@@ -26,13 +28,13 @@ pub enum ScenarioCommand {
         /// Length of the outage in hours (> 0).
         #[arg(long)]
         hours: f64,
-        /// Where to write the assignment as GeoJSON.
-        #[arg(long, default_value = "outage-assignment.geojson")]
-        out: PathBuf,
+        /// Where to write the assignment as GeoJSON (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
-pub(super) async fn run(db: &str, command: ScenarioCommand) -> Result<()> {
+pub(super) async fn run(settings: &Settings, command: ScenarioCommand) -> Result<()> {
     let ScenarioCommand::Outage { area, hours, out } = command;
     if !(hours.is_finite() && hours > 0.0) {
         bail!("--hours: must be a number greater than 0, got {hours}");
@@ -41,16 +43,37 @@ pub(super) async fn run(db: &str, command: ScenarioCommand) -> Result<()> {
     let value: Value = serde_json::from_str(&text).with_context(|| format!("{}: not JSON", area.display()))?;
     let polygon = parse_area(&value).map_err(|e| anyhow::anyhow!("{}: {}", area.display(), e.0))?;
 
-    let store = Store::connect(db).await?;
+    let store = Store::connect(&settings.db).await?;
     let catalog = Catalog::default();
     catalog.load(store.resources().load_all::<PowerPointProps>().await?);
     catalog.load(store.resources().load_all::<ShelterProps>().await?);
     catalog.load(store.resources().load_all::<ChildProps>().await?);
     let plans = store.plans().all_current().await?;
-    let result = run_outage(&catalog, &polygon, hours, &TravelModel::default(), &plans);
+    let result = run_outage(&catalog, &polygon, hours, &settings.travel, &plans);
     let log: Vec<AccessEntry> = super::cli_log(Action::Scenario, result.affected.iter());
     store.access_log().append(&log).await?;
 
+    let collection = json!({"type": "FeatureCollection", "hours": hours, "optimal": result.optimal,
+                            "features": features(&catalog, &result)});
+    let mut body = serde_json::to_string_pretty(&collection)?;
+    body.push('\n');
+    let mut summary = summary(hours, &result);
+    match out {
+        Some(out) => {
+            std::fs::write(&out, body).with_context(|| format!("{}: cannot write", out.display()))?;
+            summary.push_str(&format!("割当を書き出しました: {}\n", out.display()));
+            print!("{summary}");
+        }
+        None => {
+            std::io::stdout().write_all(body.as_bytes()).context("cannot write to standard output")?;
+            eprint!("{summary}");
+        }
+    }
+    Ok(())
+}
+
+/// The assignment as GeoJSON: a line home → power point per placed child, a point per unplaced one.
+fn features(catalog: &Catalog, result: &OutageResult) -> Vec<Value> {
     let mut features = Vec::new();
     for a in &result.assignments {
         let (Some(child), Some(point)) =
@@ -74,28 +97,26 @@ pub(super) async fn run(db: &str, command: ScenarioCommand) -> Result<()> {
             }));
         }
     }
-    let collection =
-        json!({"type": "FeatureCollection", "hours": hours, "optimal": result.optimal, "features": features});
-    let mut body = serde_json::to_string_pretty(&collection)?;
-    body.push('\n');
-    std::fs::write(&out, body).with_context(|| format!("{}: cannot write", out.display()))?;
+    features
+}
 
-    println!(
-        "停電 {hours} 時間: 区域内の児童 {} 人、バッテリーが持たない児童 {} 人",
+/// The human summary, one line per figure.
+fn summary(hours: f64, result: &OutageResult) -> String {
+    let mut s = format!(
+        "停電 {hours} 時間: 区域内の児童 {} 人、バッテリーが持たない児童 {} 人\n",
         result.affected.len(),
         result.at_risk.len()
     );
-    println!(
-        "割当 {} 人（総移動距離 {:.1} km、{}）、割当できない児童 {} 人、停止する電源 {} か所",
+    s.push_str(&format!(
+        "割当 {} 人（総移動距離 {:.1} km、{}）、割当できない児童 {} 人、停止する電源 {} か所\n",
         result.assignments.len(),
         result.total_distance_m / 1000.0,
         if result.optimal { "最適" } else { "容量制約のため最適性は未証明" },
         result.unassigned.len(),
         result.points_out.len()
-    );
+    ));
     for u in &result.unassigned {
-        println!("  割当できない: {} ({})", u.child_id, u.reason);
+        s.push_str(&format!("  割当できない: {} ({})\n", u.child_id, u.reason));
     }
-    println!("割当を書き出しました: {}", out.display());
-    Ok(())
+    s
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::config::{GSI_ATTRIBUTION, GSI_TILES, ServeConfig};
-use crate::domain::travel::TravelModel;
+use crate::config::{GSI_ATTRIBUTION, GSI_TILES, ServeConfig, Settings};
+use crate::domain::district::Districts;
 use crate::http::{AppState, app};
 use crate::store::Store;
 
@@ -30,23 +30,14 @@ pub struct ServeArgs {
     /// Base-map attribution (HTML).
     #[arg(long, default_value = GSI_ATTRIBUTION)]
     pub tiles_attribution: String,
-    /// Walking speed with equipment, km/h.
-    #[arg(long, default_value_t = 3.0)]
-    pub walk_kmh: f64,
-    /// Driving speed in disaster traffic, km/h.
-    #[arg(long, default_value_t = 20.0)]
-    pub drive_kmh: f64,
-    /// Road distance ÷ geodesic distance.
-    #[arg(long, default_value_t = 1.3)]
-    pub detour_factor: f64,
+    /// The city's district list (町字, one a line, `#` comments): the only names the public
+    /// area summary prints. Default: Shiroi's, the demo city's (fixtures/shiroi/districts.txt).
+    #[arg(long, value_name = "FILE")]
+    pub districts: Option<PathBuf>,
 }
 
-pub(super) async fn run(db: &str, args: ServeArgs) -> Result<()> {
-    for (name, v) in
-        [("--walk-kmh", args.walk_kmh), ("--drive-kmh", args.drive_kmh), ("--detour-factor", args.detour_factor)]
-    {
-        anyhow::ensure!(v.is_finite() && v > 0.0, "{name} must be a number greater than 0");
-    }
+pub(super) async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
+    let db = settings.db.as_str();
     let store = Store::connect(db).await.with_context(|| format!("cannot open database {db}"))?;
     let tokens = if args.demo {
         super::load_demo(&store).await?
@@ -60,8 +51,18 @@ pub(super) async fn run(db: &str, args: ServeArgs) -> Result<()> {
             tracing::warn!("{}: node_modules is missing; run `npm ci` there for the map", dir.display())
         }
     }
+    let districts = match &args.districts {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).with_context(|| format!("{}: cannot read", file.display()))?;
+            let list = Districts::parse(&text);
+            anyhow::ensure!(!list.is_empty(), "{}: --districts lists no district", file.display());
+            list
+        }
+        None => Districts::shiroi(),
+    };
     let config = ServeConfig {
-        travel: TravelModel { detour_factor: args.detour_factor, walk_kmh: args.walk_kmh, drive_kmh: args.drive_kmh },
+        districts,
+        travel: settings.travel,
         tiles_url: args.tiles,
         tiles_attribution: args.tiles_attribution,
         web_dir: args.web,

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod child;
 pub mod compat;
+pub mod district;
 pub mod feature;
 pub mod hours;
 pub mod incident;

@@ -54,11 +54,6 @@ impl Severity {
     }
 }
 
-/// Whether `transport` means walking; no plan means driving, as the contract says.
-pub fn walks(transport: Option<Transport>) -> bool {
-    transport == Some(Transport::Walk)
-}
-
 /// What a coordinator sends with `PUT …/plan`: `version` is the one it was based on.
 /// Unknown fields are refused, so a misspelt `powerpoint_id` is not silently stored as none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

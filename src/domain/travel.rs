@@ -3,6 +3,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::plan::Transport;
+
 /// The assumptions behind every travel estimate, echoed in answers so a reader can judge them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
 pub struct TravelModel {
@@ -14,25 +16,65 @@ pub struct TravelModel {
     pub drive_kmh: f64,
 }
 
+/// The contract's default walking speed with equipment, km/h.
+pub const DEFAULT_WALK_KMH: f64 = 3.0;
+/// The contract's default driving speed in disaster traffic, km/h.
+pub const DEFAULT_DRIVE_KMH: f64 = 20.0;
+/// The contract's default road distance ÷ geodesic distance.
+pub const DEFAULT_DETOUR_FACTOR: f64 = 1.3;
+
 impl Default for TravelModel {
     /// The contract's defaults: ×1.3 detour, 3 km/h walking, 20 km/h driving.
     fn default() -> Self {
-        Self { detour_factor: 1.3, walk_kmh: 3.0, drive_kmh: 20.0 }
+        Self { detour_factor: DEFAULT_DETOUR_FACTOR, walk_kmh: DEFAULT_WALK_KMH, drive_kmh: DEFAULT_DRIVE_KMH }
+    }
+}
+
+/// How a family travels, as far as the estimate is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// On foot.
+    Walk,
+    /// By any vehicle.
+    Drive,
+}
+
+impl Mode {
+    /// The contract's rule: walk if the plan says so, else drive; drive when there is no plan.
+    pub fn of(transport: Option<Transport>) -> Self {
+        if transport == Some(Transport::Walk) { Self::Walk } else { Self::Drive }
+    }
+
+    /// The word answers use (`travel_mode`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Walk => "walk",
+            Self::Drive => "drive",
+        }
+    }
+
+    /// The word the sheet and the audit use (徒歩 / 車).
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Self::Walk => "徒歩",
+            Self::Drive => "車",
+        }
     }
 }
 
 impl TravelModel {
-    /// Minutes on foot for a geodesic distance in metres.
-    pub fn walk_min(&self, distance_m: f64) -> f64 {
-        self.minutes(distance_m, self.walk_kmh)
+    /// Minutes for a geodesic distance in metres, travelling as the plan's `transport` says
+    /// (the one rule every answer uses, so the map, the sheet and the audit agree).
+    pub fn minutes(&self, distance_m: f64, transport: Option<Transport>) -> f64 {
+        self.minutes_by(distance_m, Mode::of(transport))
     }
 
-    /// Minutes by car for a geodesic distance in metres.
-    pub fn drive_min(&self, distance_m: f64) -> f64 {
-        self.minutes(distance_m, self.drive_kmh)
-    }
-
-    fn minutes(&self, distance_m: f64, kmh: f64) -> f64 {
+    /// Minutes for a geodesic distance in metres in a given mode.
+    pub fn minutes_by(&self, distance_m: f64, mode: Mode) -> f64 {
+        let kmh = match mode {
+            Mode::Walk => self.walk_kmh,
+            Mode::Drive => self.drive_kmh,
+        };
         distance_m * self.detour_factor / (kmh * 1000.0 / 60.0)
     }
 }
@@ -56,10 +98,19 @@ mod tests {
     fn contract_defaults() {
         let t = TravelModel::default();
         // 1 km × 1.3 at 3 km/h = 26 min; at 20 km/h = 3.9 min.
-        assert!((t.walk_min(1000.0) - 26.0).abs() < 1e-9);
-        assert!((t.drive_min(1000.0) - 3.9).abs() < 1e-9);
+        assert!((t.minutes_by(1000.0, Mode::Walk) - 26.0).abs() < 1e-9);
+        assert!((t.minutes_by(1000.0, Mode::Drive) - 3.9).abs() < 1e-9);
         assert_eq!(round1(3.94999), 3.9);
         assert_eq!(round1(123.45001), 123.5);
+    }
+
+    #[test]
+    fn walk_only_when_the_plan_says_so() {
+        let t = TravelModel::default();
+        assert!((t.minutes(1000.0, Some(Transport::Walk)) - 26.0).abs() < 1e-9);
+        for other in [None, Some(Transport::FamilyCar), Some(Transport::Ambulance), Some(Transport::Other)] {
+            assert!((t.minutes(1000.0, other) - 3.9).abs() < 1e-9, "{other:?}");
+        }
     }
 
     #[test]

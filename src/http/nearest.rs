@@ -11,7 +11,7 @@ use super::resources::{collection, path_id};
 use super::{AppState, Caller, Error, Result};
 use crate::domain::auth::Action;
 use crate::domain::compat::PowerNeed;
-use crate::domain::plan::walks;
+use crate::domain::travel::Mode;
 use crate::domain::{ChildProps, OutletType, PowerPointProps};
 use crate::planning::nearest::{
     Found, OpenQuery, ShelterFilter, nearest_power, nearest_power_for_child_from, nearest_shelters,
@@ -106,16 +106,16 @@ async fn for_child(
         nearest_power_for_child_from(&state.catalog, &child, (lat, lon), k, max_distance_m, include_charge_only, &open);
     // Walking if the plan says so; otherwise, and with no plan, driving (the contract).
     let plan = state.store.plans().current(&id).await?;
-    let walking = walks(plan.and_then(|p| p.body.transport));
+    let transport = plan.and_then(|p| p.body.transport);
     let travel = state.config.travel;
     let asked = json!({"child_id": id, "k": k, "include_charge_only": include_charge_only,
                        "max_distance_m": max_distance_m, "lat": lat, "lon": lon,
                        "origin": if given.is_some() { "query" } else { "home" },
                        "critical_load_w": child.props.critical_load_w(), "autonomy_h": child.props.autonomy_h(),
-                       "travel_mode": if walking { "walk" } else { "drive" }, "open": open.filter, "at": open.stamp()});
+                       "travel_mode": Mode::of(transport).as_str(), "open": open.filter, "at": open.stamp()});
     let extra = |f: &Found<PowerPointProps>| {
         let mut m = open.properties(f.item.props.hours.as_deref());
-        m.insert("within_battery".into(), json!(reachable_within_battery(f.distance_m, &child, walking, &travel)));
+        m.insert("within_battery".into(), json!(reachable_within_battery(f.distance_m, &child, transport, &travel)));
         m
     };
     Ok(Json(answer(&state, &found, extra, as_map(asked))))

@@ -5,8 +5,8 @@
 use html_escape::encode_text as esc;
 
 use super::AppState;
-use crate::domain::plan::{Plan, PlanBody, PlanStatus, Transport, walks};
-use crate::domain::travel::{round1, within_battery};
+use crate::domain::plan::{Plan, PlanBody, PlanStatus, Transport};
+use crate::domain::travel::{Mode, round1, within_battery};
 use crate::domain::{ChildProps, Located, PowerPointProps, ShelterProps};
 use crate::spatial::{Entry, geodesy::geodesic_inverse};
 
@@ -197,7 +197,7 @@ fn destination_row(
     d: &Destination,
     number: Option<usize>,
     minutes: Option<f64>,
-    walking: bool,
+    mode: Mode,
     autonomy_h: Option<f64>,
 ) -> String {
     let badge = |n: usize| {
@@ -230,7 +230,7 @@ fn destination_row(
         extra = esc(&p.extra),
         compass = compass_ja(p.bearing_deg),
         km = round1(p.distance_m / 1000.0),
-        mode = if walking { "徒歩" } else { "車" },
+        mode = mode.label_ja(),
         min = round1(minutes),
     )
 }
@@ -240,22 +240,17 @@ pub fn render(state: &AppState, child: &Entry<ChildProps>, plan: Option<&Plan>) 
     let c = &child.props;
     let travel = state.config.travel;
     let body = plan.map(|p| &p.body);
-    let walking = walks(body.and_then(|b| b.transport));
+    let transport = body.and_then(|b| b.transport);
+    let mode = Mode::of(transport);
     let dests = destinations(state, child, body);
-    let minutes: Vec<Option<f64>> = dests
-        .iter()
-        .map(|d| {
-            d.place
-                .as_ref()
-                .map(|p| if walking { travel.walk_min(p.distance_m) } else { travel.drive_min(p.distance_m) })
-        })
-        .collect();
+    let minutes: Vec<Option<f64>> =
+        dests.iter().map(|d| d.place.as_ref().map(|p| travel.minutes(p.distance_m, transport))).collect();
     let too_far: Vec<String> = dests
         .iter()
         .zip(&minutes)
         .filter_map(|(d, m)| {
             let (p, m) = (d.place.as_ref()?, (*m)?);
-            let mode = if walking { "徒歩" } else { "車" };
+            let mode = mode.label_ja();
             (!within_battery(m, c.autonomy_h()))
                 .then(|| format!("{}「{}」（{mode}約{}分）", d.role, esc(&p.name), round1(m)))
         })
@@ -285,7 +280,7 @@ pub fn render(state: &AppState, child: &Entry<ChildProps>, plan: Option<&Plan>) 
         .iter()
         .zip(numbers(&dests))
         .zip(&minutes)
-        .map(|((d, n), m)| destination_row(d, n, *m, walking, c.autonomy_h()))
+        .map(|((d, n), m)| destination_row(d, n, *m, mode, c.autonomy_h()))
         .collect();
     let missing = dests.iter().filter(|d| d.place.is_none()).count();
     let mut alerts = String::new();
@@ -442,16 +437,22 @@ mod tests {
 
     #[test]
     fn a_destination_that_is_not_registered_says_so_with_its_id() {
-        let row = destination_row(&dest("避難所（第1）", "sh-999", false, None), None, None, false, Some(3.0));
+        let row = destination_row(
+            &dest("避難所（第1）", "sh-999", false, None),
+            None,
+            None,
+            crate::domain::travel::Mode::Drive,
+            Some(3.0),
+        );
         assert!(row.contains("未登録: sh-999"), "{row}");
     }
 
     #[test]
     fn a_trip_over_half_the_battery_is_flagged_in_its_row() {
         let d = dest("電源（第1）", "pp-1", true, Some((140.06, 35.80)));
-        let far = destination_row(&d, Some(1), Some(50.3), true, Some(0.5));
+        let far = destination_row(&d, Some(1), Some(50.3), crate::domain::travel::Mode::Walk, Some(0.5));
         assert!(far.contains("バッテリーの半分（約15分）を超えます") && far.contains("徒歩 約50.3分"), "{far}");
-        let near = destination_row(&d, Some(1), Some(14.9), true, Some(0.5));
+        let near = destination_row(&d, Some(1), Some(14.9), crate::domain::travel::Mode::Walk, Some(0.5));
         assert!(!near.contains("超えます"), "{near}");
         assert!(near.contains(">1</span>"), "the row carries the map's number");
     }

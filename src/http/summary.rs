@@ -88,7 +88,7 @@ pub struct AreaSummary {
 
 async fn areas(State(state): State<AppState>, caller: Caller) -> Json<AreaSummary> {
     let exact = caller.is_staff();
-    Json(AreaSummary { exact, districts: area_summary(&state.catalog, exact) })
+    Json(AreaSummary { exact, districts: area_summary(&state.catalog, &state.config.districts, exact) })
 }
 
 async fn access_log(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Json<Vec<AccessEntry>>> {

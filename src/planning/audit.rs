@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 use super::nearest::nearest_power_for_child;
 use crate::domain::compat::can_run_all;
 pub use crate::domain::plan::Severity;
-use crate::domain::plan::{Plan, walks};
-use crate::domain::travel::{TravelModel, round1, within_battery};
+use crate::domain::plan::Plan;
+use crate::domain::travel::{Mode, TravelModel, round1, within_battery};
 use crate::domain::{Child, ChildProps, PowerPoint, Shelter, Status};
 use crate::spatial::{Catalog, Entry, geodesy::geodesic_inverse};
 
@@ -136,9 +136,8 @@ pub fn power_incompatible(case: &Case, _: &Ctx) -> Option<Finding> {
 /// `power_unreachable` (error): travel to the planned point takes more than half the battery.
 pub fn power_unreachable(case: &Case, ctx: &Ctx) -> Option<Finding> {
     let p = case.power.as_ref()?;
-    let walking = walks(case.plan.and_then(|plan| plan.body.transport));
-    let d = case.distance_to(p);
-    let minutes = if walking { ctx.travel.walk_min(d) } else { ctx.travel.drive_min(d) };
+    let transport = case.plan.and_then(|plan| plan.body.transport);
+    let minutes = ctx.travel.minutes(case.distance_to(p), transport);
     let autonomy = case.child.props.autonomy_h();
     (!within_battery(minutes, autonomy))
         .then(|| {
@@ -148,7 +147,7 @@ pub fn power_unreachable(case: &Case, ctx: &Ctx) -> Option<Finding> {
                 format!(
                     "{}まで{}で約{}分かかり、バッテリー（{}時間）の半分を超えます",
                     p.props.name,
-                    if walking { "徒歩" } else { "車" },
+                    Mode::of(transport).label_ja(),
                     round1(minutes),
                     autonomy.unwrap_or(0.0)
                 ),

@@ -9,7 +9,8 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::domain::compat::{PowerNeed, serves_child};
 use crate::domain::hours::{JST, open_state};
-use crate::domain::travel::{TravelModel, round1, within_battery};
+use crate::domain::plan::Transport;
+use crate::domain::travel::{Mode, TravelModel, round1, within_battery};
 use crate::domain::{Child, Hazard, Located, PowerPointProps, ShelterKind, ShelterProps};
 use crate::spatial::{Catalog, Entry};
 
@@ -30,8 +31,8 @@ impl<P> Found<P> {
         let mut m = Map::new();
         m.insert("distance_m".into(), json!(round1(self.distance_m)));
         m.insert("bearing_deg".into(), json!(round1(self.bearing_deg) % 360.0));
-        m.insert("walk_min".into(), json!(round1(travel.walk_min(self.distance_m))));
-        m.insert("drive_min".into(), json!(round1(travel.drive_min(self.distance_m))));
+        m.insert("walk_min".into(), json!(round1(travel.minutes_by(self.distance_m, Mode::Walk))));
+        m.insert("drive_min".into(), json!(round1(travel.minutes_by(self.distance_m, Mode::Drive))));
         m
     }
 }
@@ -157,10 +158,14 @@ pub fn nearest_power_for_child_from(
     })
 }
 
-/// Whether the travel time (walking if the family walks, else driving) leaves half the battery.
-pub fn reachable_within_battery(found_distance_m: f64, child: &Child, walks: bool, travel: &TravelModel) -> bool {
-    let minutes = if walks { travel.walk_min(found_distance_m) } else { travel.drive_min(found_distance_m) };
-    within_battery(minutes, child.props.autonomy_h())
+/// Whether the travel time (the one travel rule, from the plan's transport) leaves half the battery.
+pub fn reachable_within_battery(
+    found_distance_m: f64,
+    child: &Child,
+    transport: Option<Transport>,
+    travel: &TravelModel,
+) -> bool {
+    within_battery(travel.minutes(found_distance_m, transport), child.props.autonomy_h())
 }
 
 /// The `k` nearest shelters passing `filter`.

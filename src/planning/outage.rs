@@ -10,7 +10,7 @@ use super::area::IndexedArea;
 pub use super::area::{AreaError, MAX_AREA_POSITIONS, parse_area};
 use super::assign::{Demand, assign_lasting_first};
 use crate::domain::compat::serves_child;
-use crate::domain::plan::{Plan, walks};
+use crate::domain::plan::Plan;
 use crate::domain::travel::{TravelModel, round1, within_battery};
 use crate::domain::{ChildProps, PowerPointProps};
 use crate::spatial::{Catalog, Entry};
@@ -218,8 +218,7 @@ fn answer(
             continue;
         };
         let distance_m = candidates.iter().find(|(q, _)| *q == p).map_or(0.0, |(_, d)| *d);
-        let walking = walks(plans.get(&child.id).and_then(|plan| plan.body.transport));
-        let minutes = if walking { travel.walk_min(distance_m) } else { travel.drive_min(distance_m) };
+        let minutes = travel.minutes(distance_m, plans.get(&child.id).and_then(|plan| plan.body.transport));
         if let Some(h) = holds[p] {
             warnings.push(format!(
                 "{}: no point that runs the whole {hours} h is free; {} holds {h} h, then a second move or a refuel is needed",

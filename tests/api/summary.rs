@@ -10,6 +10,8 @@ async fn public_summary_suppresses_one_to_nine_children() {
     let app = TestApp::new().await;
     let mut children: Vec<_> = (0..3).map(|i| child(&format!("few-{i}"), 140.05, 35.79, "白井", 6.0)).collect();
     children.extend((0..10).map(|i| child(&format!("many-{i:02}"), 140.06, 35.80, "復", 6.0)));
+    children.extend((0..12).map(|i| child(&format!("more-{i:02}"), 140.06, 35.80, "中", 6.0)));
+    children.push(child("free-text", 140.06, 35.80, "評価1-2-3 山田花子方", 6.0));
     app.seed("/api/v1/children", fc(children)).await;
     app.seed("/api/v1/power-points", power_point("p", 140.05, 35.79, 1, 100.0, true)).await;
 
@@ -18,20 +20,45 @@ async fn public_summary_suppresses_one_to_nine_children() {
     let district = |body: &serde_json::Value, name: &str| {
         body["districts"].as_array().unwrap().iter().find(|d| d["district"] == name).unwrap().clone()
     };
+    let names: Vec<&str> =
+        public["districts"].as_array().unwrap().iter().map(|d| d["district"].as_str().unwrap()).collect();
+    assert!(!public.to_string().contains("山田"), "free text is never a district name: {names:?}");
     let shiroi = district(&public, "白井");
     assert!(shiroi["children"].is_null());
     assert_eq!(shiroi["suppressed"], true);
-    assert!(shiroi["by_device_kind"]["ventilator"].is_null());
-    assert_eq!(shiroi["by_device_kind"]["oxygen_concentrator"], 0, "zero is not suppressed");
+    assert!(shiroi["by_device_kind"].is_null(), "a suppressed district shows nothing per kind: {shiroi}");
     assert_eq!(shiroi["power_points"], 1);
-    let fuku = district(&public, "復");
-    assert_eq!(fuku["children"], 10);
-    assert_eq!(fuku["suppressed"], false);
+    let other = district(&public, "その他");
+    assert!(other["children"].is_null() && other["by_device_kind"].is_null(), "{other}");
+    // 白井 and その他 hide each other; 復 and 中 are published, kinds and all.
+    let (fuku, naka) = (district(&public, "復"), district(&public, "中"));
+    assert_eq!((fuku["children"].as_u64(), naka["by_device_kind"]["suction"].as_u64()), (Some(10), Some(12)));
 
     let (_, staff) = app.get("/api/v1/areas/summary", Some(COORDINATOR)).await;
+    assert_eq!(staff["exact"], true);
     assert_eq!(district(&staff, "白井")["children"], 3);
     assert_eq!(district(&staff, "白井")["by_device_kind"]["suction"], 3);
-    assert_eq!(staff["exact"], true);
+    assert_eq!(district(&staff, "白井")["by_device_kind"]["oxygen_concentrator"], 0);
+    assert_eq!(district(&staff, "復")["children"], 10);
+    assert_eq!(district(&staff, "その他")["children"], 1);
+    assert!(!staff.to_string().contains("山田"), "staff see the same rows");
+}
+
+#[tokio::test]
+async fn one_suppressed_district_hides_another_so_the_city_total_gives_nothing_away() {
+    let app = TestApp::new().await;
+    let mut children: Vec<_> = (0..3).map(|i| child(&format!("few-{i}"), 140.05, 35.79, "白井", 6.0)).collect();
+    children.extend((0..10).map(|i| child(&format!("many-{i:02}"), 140.06, 35.80, "復", 6.0)));
+    children.extend((0..12).map(|i| child(&format!("more-{i:02}"), 140.06, 35.80, "中", 6.0)));
+    app.seed("/api/v1/children", fc(children)).await;
+    let (_, public) = app.get("/api/v1/areas/summary", None).await;
+    let rows = public["districts"].as_array().unwrap();
+    let hidden: Vec<&str> =
+        rows.iter().filter(|d| d["children"].is_null()).map(|d| d["district"].as_str().unwrap()).collect();
+    assert_eq!(hidden, ["復", "白井"], "the smallest other district is hidden too: {public}");
+    assert!(rows.iter().filter(|d| d["children"].is_null()).all(|d| d["by_device_kind"].is_null()));
+    let naka = rows.iter().find(|d| d["district"] == "中").unwrap();
+    assert_eq!(naka["children"], 12);
 }
 
 #[tokio::test]

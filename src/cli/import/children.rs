@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use time::{Date, Month};
+use time::Date;
 
-use super::gsi::{RowError, decode, fail, header_name, nfkc};
+use super::csv::{RowError, decode, fail, header_name, nfkc};
 use crate::domain::auth::Action;
+use crate::domain::intake::era::parse_date;
 use crate::domain::intake::{Loose, Outcome, Report, ReportedDevice, Unlocated, merge};
 use crate::domain::{Checker, ChildProps, Contact, DeviceKind, Hazard, Located, OutletType, Resource};
 use crate::store::Store;
@@ -32,29 +33,9 @@ fn yes(column: &str, v: &str, line: u64) -> Result<Option<bool>, RowError> {
     }
 }
 
-/// A birth date as lists write it: `2021-03-03`, `2021/3/3` (Excel's default), `2021.3.3`,
-/// `2021年3月3日`, or in the Japanese era (`令和3年3月3日`, `R3.3.3`, `平成31年4月30日`).
+/// A date cell, read by the era table's rules ([`parse_date`]); errors name line and column.
 fn date(column: &str, v: &str, line: u64) -> Result<Date, RowError> {
-    let bad =
-        || fail(line, format!("{column}: 「{v}」は日付ではありません（2021-03-03、2021/3/3、令和3年3月3日 の形で）"));
-    let text = nfkc(v).replace(char::is_whitespace, "");
-    let eras = [("令和", 2018), ("平成", 1988), ("昭和", 1925), ("R", 2018), ("H", 1988), ("S", 1925)];
-    let (base, rest) = eras
-        .iter()
-        .find_map(|(era, base)| text.strip_prefix(era).map(|rest| (Some(*base), rest.replacen('元', "1", 1))))
-        .unwrap_or((None, text.clone()));
-    if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '.' | '年' | '月' | '日')) {
-        return Err(bad());
-    }
-    let parts: Vec<&str> = rest.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).collect();
-    let [y, m, d] = parts.as_slice() else { return Err(bad()) };
-    let year: i32 = match base {
-        Some(base) => base + y.parse::<i32>().map_err(|_| bad())?,
-        None if y.len() == 4 => y.parse().map_err(|_| bad())?,
-        None => return Err(bad()),
-    };
-    let month = m.parse::<u8>().ok().and_then(|m| Month::try_from(m).ok()).ok_or_else(bad)?;
-    Date::from_calendar_date(year, month, d.parse().map_err(|_| bad())?).map_err(|_| bad())
+    parse_date(v).map_err(|e| fail(line, format!("{column}: 「{v}」{e}")))
 }
 
 /// The header row: each known column's position, under the name this file gives it.
@@ -96,7 +77,7 @@ impl Row<'_> {
     }
 
     fn number(&self, column: &str) -> Result<Option<f64>, RowError> {
-        self.text(column).map(|v| super::gsi::number(column, &v, self.line)).transpose()
+        self.text(column).map(|v| super::csv::number(column, &v, self.line)).transpose()
     }
 
     fn yes(&self, column: &str) -> Result<Option<bool>, RowError> {
@@ -202,7 +183,7 @@ impl Row<'_> {
                 device_columns.push(n);
             }
         }
-        let position = super::gsi::position(("緯度", self.get("緯度")), ("経度", self.get("経度")), self.line)?;
+        let position = super::csv::position(("緯度", self.get("緯度")), ("経度", self.get("経度")), self.line)?;
         let report = Report {
             line: self.line,
             external_id: self.text("外部ID"),
@@ -258,7 +239,7 @@ fn column_of(field: &str, kana: &str, device_columns: &[usize]) -> String {
 
 /// Parses the rows into reports; the first bad row refuses the file.
 pub fn parse(text: &str) -> Result<Vec<Report>, RowError> {
-    let (mut records, headers) = super::gsi::Records::new(text)?;
+    let (mut records, headers) = super::csv::Records::new(text)?;
     let columns = Columns::of(&headers);
     if columns.find(&["氏名"]).is_none() {
         return Err(fail(1, "見出し行: 列「氏名」がありません"));
@@ -377,12 +358,12 @@ pub(super) async fn run(
     file: &Path,
     source: &str,
     dry_run: bool,
-    geocoder: Option<&impl super::geocode::Geocoder>,
+    geocoder: Option<&impl crate::cli::geocode::Geocoder>,
 ) -> Result<()> {
     if source.trim().is_empty() {
         return Err(anyhow!("--source: 報告した課の名前を指定してください（例: 健康課）"));
     }
-    let bytes = super::fetch::read(file).await?;
+    let bytes = crate::cli::fetch::read(file).await?;
     let mut reports = parse(&decode(bytes).map_err(|e| e.refuse(file))?).map_err(|e| e.refuse(file))?;
     let store = Store::connect(db).await?;
     let stored = store.resources().load_all::<ChildProps>().await?;
@@ -422,8 +403,8 @@ pub(super) async fn run(
         }
     }
     // Logged: every child written. Children matched but unchanged are not rewritten.
-    let log = super::cli_log(Action::Import, items.iter().map(|c| &c.id));
-    super::import::write(&store, &items, &log).await
+    let log = crate::cli::cli_log(Action::Import, items.iter().map(|c| &c.id));
+    super::write::write(&store, &items, &log).await
 }
 
 #[cfg(test)]
@@ -447,6 +428,11 @@ mod tests {
         assert_eq!(e.line, 3);
         assert!(e.message.starts_with("生年月日: 「2020-13-01」は日付ではありません"), "{e:?}");
         assert!(date("生年月日", "21/3/3", 2).is_err(), "a two-digit year is not guessed");
+        let e = one("X-9,令和（架空）,レイワ,令和1年1月1日,35.8,140.03,,,,,,").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.starts_with("生年月日: 「令和1年1月1日」は令和にない日です"), "{e:?}");
+        assert!(e.message.contains("平成31年1月1日"), "{e:?}");
+        assert!(one("X-9,平成（架空）,ヘイセイ,平成40年1月1日,35.8,140.03,,,,,,").is_err());
     }
 
     #[test]

@@ -7,12 +7,17 @@ use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use serde_json::Value;
 
+mod children;
+mod csv;
+mod gsi;
+mod write;
+
 use super::Kind;
-use super::geocode::{Geocoder, GsiAddressSearch};
+use super::geocode::GsiAddressSearch;
 use crate::domain::auth::{AccessEntry, Action};
 use crate::domain::feature::{BodyError, new_id, parse_features};
 use crate::domain::{ChildProps, PowerPointProps, Resource, ShelterProps};
-use crate::store::{Store, WriteMode};
+use crate::store::Store;
 
 /// The options after `import KIND FILE`; each applies to some kinds only.
 #[derive(Debug, Default)]
@@ -55,7 +60,7 @@ impl Options {
 
     /// The address search, when `--geocode` asks for one.
     fn geocoder(&self) -> Result<Option<GsiAddressSearch>> {
-        let url = self.geocoder_url.as_deref().unwrap_or(super::geocode::GSI_ADDRESS_SEARCH);
+        let url = self.geocoder_url.as_deref().unwrap_or(crate::cli::geocode::GSI_ADDRESS_SEARCH);
         self.geocode.then(|| GsiAddressSearch::new(url)).transpose()
     }
 }
@@ -67,15 +72,15 @@ pub(super) async fn run(db: &str, kind: Kind, file: &Path, options: Options) -> 
     }
     options.check(kind)?;
     match kind {
-        Kind::GsiShelters => return gsi_shelters(db, file, options.dry_run, options.geocoder()?.as_ref()).await,
+        Kind::GsiShelters => return gsi::run(db, file, options.dry_run, options.geocoder()?.as_ref()).await,
         Kind::ChildrenCsv => {
             let source = options.source.as_deref().unwrap_or("障害福祉課");
             let geocoder = options.geocoder()?;
-            return super::children_csv::run(db, file, source, options.dry_run, geocoder.as_ref()).await;
+            return children::run(db, file, source, options.dry_run, geocoder.as_ref()).await;
         }
         _ => {}
     }
-    let bytes = super::fetch::read(file).await?;
+    let bytes = crate::cli::fetch::read(file).await?;
     let text = String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8", file.display()))?;
     let body: Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", file.display()))?;
     drop(text);
@@ -105,67 +110,7 @@ pub(crate) async fn import<P: Resource>(store: &Store, body: &Value, file: &Path
         }
     };
     let entries: Vec<AccessEntry> =
-        if log { super::cli_log(Action::Import, items.iter().map(|c| &c.id)) } else { Vec::new() };
-    write(store, &items, &entries).await?;
+        if log { crate::cli::cli_log(Action::Import, items.iter().map(|c| &c.id)) } else { Vec::new() };
+    write::write(store, &items, &entries).await?;
     Ok(items.len())
-}
-
-/// One transaction, with a spinner when it is long.
-pub(super) async fn write<P: Resource>(
-    store: &Store,
-    items: &[crate::domain::Located<P>],
-    log: &[AccessEntry],
-) -> Result<()> {
-    let writing = super::progress::writing(items.len());
-    store.resources().write(items, WriteMode::Upsert, log).await?;
-    writing.finish_and_clear();
-    Ok(())
-}
-
-/// The national shelter CSV: decoded, parsed and checked row by row (the first bad row
-/// refuses the file with its line number), merged with the stored shelters by 共通ID, then
-/// the new and changed ones written in one transaction.
-async fn gsi_shelters(db: &str, file: &Path, dry_run: bool, geocoder: Option<&impl Geocoder>) -> Result<()> {
-    let bytes = super::fetch::read(file).await?;
-    let text = super::gsi::decode(bytes).map_err(|e| e.refuse(file))?;
-    let mut rows = super::gsi::parse(&text, geocoder.is_some()).map_err(|e| e.refuse(file))?;
-    drop(text);
-    let mut located = Vec::new();
-    if let Some(geocoder) = geocoder {
-        for r in rows.iter_mut().filter(|r| r.position.is_none()) {
-            let found = match &r.address {
-                Some(address) => geocoder.locate(address).await?,
-                None => None,
-            };
-            let Some(found) = found else {
-                let why = if r.address.is_some() {
-                    "住所から位置が決まりません"
-                } else {
-                    "住所もありません"
-                };
-                return Err(super::gsi::fail(r.line, format!("緯度・経度がなく、{why}")).refuse(file));
-            };
-            r.position = Some((found.lon, found.lat));
-            located.push((r.line, r.name.clone(), found.matched));
-        }
-    }
-    let store = Store::connect(db).await?;
-    let stored = store.resources().load_all::<ShelterProps>().await?;
-    let plan = super::gsi::plan(&stored, rows).map_err(|e| e.refuse(file))?;
-    drop(stored);
-    println!(
-        "{}: 新規 {} 件、更新 {} 件、変更なし {} 件{}",
-        file.display(),
-        plan.new,
-        plan.updated,
-        plan.unchanged,
-        if dry_run { "（--dry-run: 書き込みません）" } else { "" }
-    );
-    for (line, name, matched) in &located {
-        println!("  住所検索 {line} 行目 {name}: 「{matched}」の位置を使います");
-    }
-    if !dry_run {
-        write(&store, &plan.items, &[]).await?;
-    }
-    Ok(())
 }
