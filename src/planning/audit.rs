@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 
 use super::nearest::nearest_power_for_child;
 use crate::domain::compat::can_run_all;
-pub use crate::domain::plan::Severity;
 use crate::domain::plan::Plan;
+pub use crate::domain::plan::Severity;
 use crate::domain::travel::{Mode, TravelModel, round1, within_battery};
 use crate::domain::{Child, ChildProps, PowerPoint, Shelter, Status};
 use crate::spatial::{Catalog, Entry, geodesy::geodesic_inverse};
