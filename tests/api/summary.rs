@@ -207,6 +207,8 @@ async fn config_lists_every_vocabulary_with_both_labels_and_no_demo_tokens_outsi
 #[tokio::test]
 async fn me_names_the_role_from_the_token() {
     let app = TestApp::new().await;
+    // A family token is bound only to a stored child: storing child-a binds it.
+    app.seed("/api/v1/children", child("child-a", 140.07, 35.81, "白井", 4.0)).await;
     let (status, anonymous) = app.get("/api/v1/me", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(anonymous, json!({"role": null, "name": null, "child_ids": []}));
