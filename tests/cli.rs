@@ -858,7 +858,7 @@ fn child_reads_beside_a_long_import_are_answered_and_logged_and_api_writes_never
         writes.push(status);
     }
     assert!(import.wait().unwrap().success());
-    let (_, log) = http(&addr, "GET", "/api/v1/access-log?child_id=child-001", Some(token), None);
+    let (_, log) = http(&addr, "GET", "/api/v1/access-log?child_id=child-001&limit=100000", Some(token), None);
     server.kill().unwrap();
     server.wait().unwrap();
     let logged = log.as_array().unwrap().iter().filter(|e| e["action"] == "read").count();
