@@ -80,7 +80,7 @@ pub(super) async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
     for (role, token) in tokens {
         println!("demo token ({role}): {token}");
     }
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown()).await?;
+    crate::http::serve(listener, app(state), shutdown()).await?;
     Ok(())
 }
 

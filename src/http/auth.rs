@@ -66,17 +66,25 @@ impl Caller {
 
     /// An access-log line for `action` on `child_id` by this caller.
     pub fn log_entry(&self, action: Action, child_id: &str) -> AccessEntry {
-        let (name, role) = match self {
-            Caller::Anonymous => ("anonymous".to_owned(), "anonymous"),
-            Caller::Token(t) => (t.name.clone(), t.role.as_str()),
-        };
-        AccessEntry {
-            at: now_rfc3339(),
-            token_name: name,
-            role: role.to_owned(),
-            action,
-            child_id: Some(child_id.to_owned()),
+        match self {
+            Caller::Anonymous => access_entry(None, action, child_id),
+            Caller::Token(t) => access_entry(Some(t), action, child_id),
         }
+    }
+}
+
+/// An access-log line for `action` on `child_id` by `token` (`None`: anonymous).
+pub fn access_entry(token: Option<&TokenRecord>, action: Action, child_id: &str) -> AccessEntry {
+    let (name, role) = match token {
+        None => ("anonymous".to_owned(), "anonymous"),
+        Some(t) => (t.name.clone(), t.role.as_str()),
+    };
+    AccessEntry {
+        at: now_rfc3339(),
+        token_name: name,
+        role: role.to_owned(),
+        action,
+        child_id: Some(child_id.to_owned()),
     }
 }
 

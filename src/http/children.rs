@@ -1,75 +1,94 @@
 //! Children (要配慮個人情報): the same resource machinery behind role checks, and every
 //! read or write appended to the access log before the answer leaves.
 
-use axum::extract::{Path, State};
+use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use geojson::{Feature, FeatureCollection};
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::extract::{JsonBody, Params};
-use super::resources::{collection, created_body, parse_body, path_id, replacement, write};
-use super::{AppState, Caller, Error, Result};
+use super::extract::{JsonBody, PathId, Query};
+use super::openapi::{ChildCollection, ChildFeature};
+use super::resources::{ListQuery, collection, created_body, parse_body, replacement, write};
+use super::{AppState, ChildReader, Error, Member, Planner, Result};
 use crate::domain::ChildProps;
 use crate::domain::auth::{Action, Role};
 use crate::store::WriteMode;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/children", get(list).post(create))
-        .route("/api/v1/children/{id}", get(read).put(replace).delete(remove))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(read, replace, remove))
 }
 
-async fn list(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Json<FeatureCollection>> {
-    let token = caller.require(&[Role::Family, Role::Coordinator, Role::Planner])?;
-    let bbox = params.bbox()?;
+/// List the children the caller may see (a family: its own), optionally within a bbox.
+#[utoipa::path(get, path = "/api/v1/children", tag = "children", params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = ChildCollection), (status = 400)))]
+async fn list(
+    State(state): State<AppState>,
+    who: Member,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<FeatureCollection>> {
+    let token = &who.0;
     let children: Vec<_> = state
         .catalog
-        .list::<ChildProps>(bbox)
+        .list::<ChildProps>(q.bbox())
         .into_iter()
         .filter(|c| token.role != Role::Family || token.child_ids.contains(&c.id))
         .collect();
-    let log: Vec<_> = children.iter().map(|c| caller.log_entry(Action::List, &c.id)).collect();
+    let log: Vec<_> = children.iter().map(|c| who.log(Action::List, &c.id)).collect();
     state.store.access_log().append(&log).await?;
     Ok(Json(collection(children.iter().map(|c| c.to_feature()).collect())))
 }
 
-async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Feature>> {
-    path_id(&id)?;
-    caller.may_read_child(&id)?;
-    let child = state.catalog.get::<ChildProps>(&id).ok_or_else(|| Error::NotFound(format!("no child {id}")))?;
-    state.store.access_log().append(&[caller.log_entry(Action::Read, &id)]).await?;
+/// Read one child (a family: its own only; another is a 404).
+#[utoipa::path(get, path = "/api/v1/children/{id}", tag = "children", security(("bearer" = [])),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    responses((status = 200, body = ChildFeature), (status = 400), (status = 404)))]
+async fn read(State(state): State<AppState>, who: ChildReader) -> Result<Json<Feature>> {
+    let id = &who.id;
+    let child = state.catalog.get::<ChildProps>(id).ok_or_else(|| Error::NotFound(format!("no child {id}")))?;
+    state.store.access_log().append(&[who.log(Action::Read)]).await?;
     Ok(Json(child.to_feature()))
 }
 
-async fn create(State(state): State<AppState>, caller: Caller, body: JsonBody) -> Result<(StatusCode, Json<Value>)> {
-    caller.require(&[Role::Planner])?;
+/// Create one Feature or a FeatureCollection, all or nothing.
+#[utoipa::path(post, path = "/api/v1/children", tag = "children", security(("bearer" = [])),
+    request_body = ChildCollection,
+    responses((status = 201, body = ChildCollection), (status = 400), (status = 403), (status = 409), (status = 413),
+              (status = 422)))]
+async fn create(State(state): State<AppState>, who: Planner, body: JsonBody) -> Result<(StatusCode, Json<Value>)> {
     let body = body.read().await?;
     let (items, is_collection) = parse_body::<ChildProps>(&body)?;
-    let log: Vec<_> = items.iter().map(|c| caller.log_entry(Action::Create, &c.id)).collect();
+    let log: Vec<_> = items.iter().map(|c| who.log(Action::Create, &c.id)).collect();
     write(&state, &items, WriteMode::CreateOnly, &log).await?;
     Ok(created_body(&items, is_collection))
 }
 
+/// Create or replace one child.
+#[utoipa::path(put, path = "/api/v1/children/{id}", tag = "children", security(("bearer" = [])),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")), request_body = ChildFeature,
+    responses((status = 200, body = ChildFeature), (status = 201, body = ChildFeature), (status = 400),
+              (status = 403), (status = 413), (status = 422)))]
 async fn replace(
     State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    who: Planner,
+    PathId(id): PathId,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<Feature>)> {
-    caller.require(&[Role::Planner])?;
     let child = replacement::<ChildProps>(&id, &body.read().await?)?;
-    let log = [caller.log_entry(Action::Update, &id)];
+    let log = [who.log(Action::Update, &id)];
     let created = write(&state, std::slice::from_ref(&child), WriteMode::Upsert, &log).await?;
     let status = if created.first() == Some(&true) { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(child.to_feature())))
 }
 
-async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
-    caller.require(&[Role::Planner])?;
-    path_id(&id)?;
-    let log = [caller.log_entry(Action::Delete, &id)];
+/// Delete one child, with its plans and token bindings.
+#[utoipa::path(delete, path = "/api/v1/children/{id}", tag = "children", security(("bearer" = [])),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    responses((status = 204, description = "deleted"), (status = 400), (status = 403), (status = 404)))]
+async fn remove(State(state): State<AppState>, who: Planner, PathId(id): PathId) -> Result<StatusCode> {
+    let log = [who.log(Action::Delete, &id)];
     let Some(seq) = state.store.resources().delete::<ChildProps>(&id, &log).await? else {
         return Err(Error::NotFound(format!("no child {id}")));
     };

@@ -1,7 +1,5 @@
 //! Request parsing that always fails with the contract's JSON errors.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
@@ -41,112 +39,106 @@ impl JsonBody {
     }
 }
 
-/// Query-string parameters, parsed by name with errors that name the parameter.
-pub struct Params(HashMap<String, String>);
+/// A typed query string: parsed with serde, checked by [`Check`], every failure a 400 that
+/// names the parameter. Empty values (`k=`) count as absent, as browsers send them.
+pub struct Query<T>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for Params {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
-        let query = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-            .map(|pairs| Params(pairs.into_iter().collect()))
-            .map_err(|e| Error::param(format!("query string does not parse: {e}")))
+/// Range and shape rules a query struct cannot say in its types.
+pub trait Check {
+    /// `Ok` when every parameter is acceptable; otherwise the 400 naming the first one.
+    fn check(&self) -> Result<()> {
+        Ok(())
     }
 }
 
-impl Params {
-    /// A raw parameter, if present and not empty.
-    pub fn str(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|s| !s.is_empty())
-    }
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Check> FromRequestParts<S> for Query<T> {
+    type Rejection = Error;
 
-    /// An optional finite number.
-    pub fn f64(&self, name: &str) -> Result<Option<f64>> {
-        self.str(name)
-            .map(|s| {
-                s.parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite())
-                    .ok_or_else(|| Error::param(format!("{name} must be a number")))
-            })
-            .transpose()
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        let raw = parts.uri.query().unwrap_or("");
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(raw).map_err(|e| Error::param(format!("query string does not parse: {e}")))?;
+        let kept: Vec<(String, String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        let cleaned = serde_urlencoded::to_string(&kept).map_err(|e| Error::param(e.to_string()))?;
+        let parsed = serde_urlencoded::Deserializer::new(form_urlencoded::parse(cleaned.as_bytes()));
+        let value: T = serde_path_to_error::deserialize(parsed).map_err(|e| {
+            let name = e.path().to_string();
+            let name = if name == "." { "query".to_owned() } else { name };
+            let message = format!("{name}: {}", e.inner());
+            match name.as_str() {
+                "lat" | "lon" => Error::BadRequest { code: "invalid_coordinates", message },
+                _ => Error::param(message),
+            }
+        })?;
+        value.check()?;
+        Ok(Query(value))
     }
+}
 
-    /// An optional number that must be at least `min`.
-    pub fn f64_min(&self, name: &str, min: f64) -> Result<Option<f64>> {
-        match self.f64(name)? {
-            Some(v) if v < min => Err(Error::param(format!("{name} must be {min} or more"))),
-            other => Ok(other),
+/// The `{id}` of a path, checked against the id rule: an id that cannot exist is a 400.
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let axum::extract::Path(id) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| Error::BadRequest { code: "invalid_id", message: format!("id: {e}") })?;
+        super::resources::path_id(&id)?;
+        Ok(PathId(id))
+    }
+}
+
+/// A required `lat`/`lon` pair in range, with the contract's `invalid_coordinates` code.
+pub fn coordinates(lat: Option<f64>, lon: Option<f64>) -> Result<(f64, f64)> {
+    let bad = |message: String| Error::BadRequest { code: "invalid_coordinates", message };
+    let lat = lat.ok_or_else(|| bad("lat is required".into()))?;
+    let lon = lon.ok_or_else(|| bad("lon is required".into()))?;
+    if !lat.is_finite() || !lon.is_finite() {
+        return Err(bad("lat and lon must be finite numbers".into()));
+    }
+    validate_lon_lat(lon, lat).map_err(bad)?;
+    Ok((lat, lon))
+}
+
+/// An optional whole number that must lie in `lo..=hi`.
+pub fn in_range(name: &str, value: Option<usize>, lo: usize, hi: usize) -> Result<()> {
+    match value {
+        Some(v) if !(lo..=hi).contains(&v) => {
+            Err(Error::param(format!("{name} must be a whole number from {lo} to {hi}")))
         }
+        _ => Ok(()),
     }
+}
 
-    /// An optional whole number in `lo..=hi`, `default` when absent.
-    pub fn int_in(&self, name: &str, lo: usize, hi: usize, default: usize) -> Result<usize> {
-        match self.str(name) {
-            None => Ok(default),
-            Some(s) => s
-                .parse::<usize>()
-                .ok()
-                .filter(|v| (lo..=hi).contains(v))
-                .ok_or_else(|| Error::param(format!("{name} must be a whole number from {lo} to {hi}"))),
-        }
+/// An optional finite number that must be at least `min`.
+pub fn at_least(name: &str, value: Option<f64>, min: f64) -> Result<()> {
+    match value {
+        Some(v) if !v.is_finite() => Err(Error::param(format!("{name} must be a number"))),
+        Some(v) if v < min => Err(Error::param(format!("{name} must be {min} or more"))),
+        _ => Ok(()),
     }
+}
 
-    /// An optional `true`/`false` flag.
-    pub fn flag(&self, name: &str) -> Result<bool> {
-        match self.str(name) {
-            None | Some("false") => Ok(false),
-            Some("true") => Ok(true),
-            Some(_) => Err(Error::param(format!("{name} must be true or false"))),
-        }
-    }
+/// The `at` a time-dependent answer is computed for (RFC 3339 in the query); now when absent.
+pub fn at_or_now(at: Option<time::OffsetDateTime>) -> time::OffsetDateTime {
+    at.unwrap_or_else(time::OffsetDateTime::now_utc)
+}
 
-    /// An optional enum value, parsed with its serde name.
-    pub fn variant<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
-        self.str(name)
-            .map(|s| {
-                serde_json::from_value::<T>(Value::String(s.to_owned()))
-                    .map_err(|e| Error::param(format!("{name}: {e}")))
-            })
-            .transpose()
+/// `bbox=minLon,minLat,maxLon,maxLat`, checked.
+pub fn parse_bbox(raw: Option<&str>) -> Result<Option<[f64; 4]>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let bad = || Error::BadRequest {
+        code: "invalid_bbox",
+        message: "bbox must be minLon,minLat,maxLon,maxLat in degrees".into(),
+    };
+    let v: Vec<f64> = raw.split(',').map(|p| p.trim().parse::<f64>().map_err(|_| bad())).collect::<Result<_>>()?;
+    let [min_lon, min_lat, max_lon, max_lat] = v.as_slice() else { return Err(bad()) };
+    validate_lon_lat(*min_lon, *min_lat).map_err(|_| bad())?;
+    validate_lon_lat(*max_lon, *max_lat).map_err(|_| bad())?;
+    if min_lat > max_lat {
+        return Err(bad());
     }
-
-    /// The optional `at` (RFC 3339) a time-dependent answer is computed for; now when absent.
-    pub fn at(&self) -> Result<time::OffsetDateTime> {
-        match self.str("at") {
-            None => Ok(time::OffsetDateTime::now_utc()),
-            Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| Error::param("at must be an RFC 3339 time, e.g. 2026-12-01T20:00:00+09:00")),
-        }
-    }
-
-    /// The required `lat` and `lon` of a query, in range.
-    pub fn lat_lon(&self) -> Result<(f64, f64)> {
-        let bad = |message: String| Error::BadRequest { code: "invalid_coordinates", message };
-        let get = |name: &str| -> Result<f64> {
-            let raw = self.str(name).ok_or_else(|| bad(format!("{name} is required")))?;
-            raw.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| bad(format!("{name} must be a number")))
-        };
-        let (lat, lon) = (get("lat")?, get("lon")?);
-        validate_lon_lat(lon, lat).map_err(bad)?;
-        Ok((lat, lon))
-    }
-
-    /// The optional `bbox=minLon,minLat,maxLon,maxLat` of a list.
-    pub fn bbox(&self) -> Result<Option<[f64; 4]>> {
-        let Some(raw) = self.str("bbox") else { return Ok(None) };
-        let bad = || Error::BadRequest {
-            code: "invalid_bbox",
-            message: "bbox must be minLon,minLat,maxLon,maxLat in degrees".into(),
-        };
-        let v: Vec<f64> = raw.split(',').map(|p| p.trim().parse::<f64>().map_err(|_| bad())).collect::<Result<_>>()?;
-        let [min_lon, min_lat, max_lon, max_lat] = v.as_slice() else { return Err(bad()) };
-        validate_lon_lat(*min_lon, *min_lat).map_err(|_| bad())?;
-        validate_lon_lat(*max_lon, *max_lat).map_err(|_| bad())?;
-        if min_lat > max_lat {
-            return Err(bad());
-        }
-        Ok(Some([*min_lon, *min_lat, *max_lon, *max_lat]))
-    }
+    Ok(Some([*min_lon, *min_lat, *max_lon, *max_lat]))
 }

@@ -8,13 +8,18 @@ mod nearest;
 mod openapi;
 mod plans;
 mod resources;
+mod roles;
 mod scenarios;
+mod serve;
 mod sheet;
 mod summary;
 mod web;
 
 pub use auth::{Caller, hash_token};
 pub use error::{Detail, Error, Result};
+pub use openapi::document;
+pub use roles::{ChildReader, Member, Planner, Staff};
+pub use serve::serve;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +28,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use parking_lot::RwLock;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::ServeConfig;
 use crate::domain::auth::TokenRecord;
@@ -85,16 +91,22 @@ impl AppState {
     }
 }
 
-/// The whole application: API, OpenAPI description and the web pages.
-pub fn app(state: AppState) -> Router {
-    let api = Router::new()
+/// Every API route with its OpenAPI operation: the one list both the router and the
+/// document are made from.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(resources::router())
         .merge(children::router())
         .merge(nearest::router())
         .merge(summary::router())
         .merge(plans::router())
         .merge(scenarios::router())
-        .merge(openapi::router());
+        .merge(openapi::router())
+}
+
+/// The whole application: API, OpenAPI description and the web pages.
+pub fn app(state: AppState) -> Router {
+    let (api, _document) = api().split_for_parts();
     let router = api
         .layer(axum::middleware::from_fn(error::json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -1,19 +1,22 @@
 //! `GET /api/v1/openapi.json`: the machine-readable contract, built from the code.
 //!
-//! Property schemas come from the domain types' `ToSchema` derives, so a field added to a
-//! type appears here; the operations are one table below, checked against the router by a
-//! test that calls every documented path.
+//! Operations come from the handlers' `#[utoipa::path]` attributes, collected by the same
+//! `routes!` calls that build the router ([`super::api`]), so a route cannot exist without
+//! its operation or the other way round; property schemas come from the domain types'
+//! `ToSchema` derives. What every operation shares (the 401, the error body, the optional
+//! bearer token of public routes) is added once, in [`finish`].
 
-use axum::routing::get;
-use axum::{Json, Router};
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
-use utoipa::openapi::request_body::RequestBodyBuilder;
+use std::sync::LazyLock;
+
+use axum::Json;
+use utoipa::openapi::path::PathItem;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required,
-    ResponseBuilder, Schema,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, ResponseBuilder, Schema,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{Detail, ErrorBody, ErrorInfo};
@@ -21,401 +24,70 @@ use crate::domain::auth::AccessEntry;
 use crate::domain::{ChildProps, Contact, Device, Hospital, Outlet, PowerPointProps, ShelterProps};
 use crate::planning::summary::DistrictSummary;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/openapi.json", get(|| async { Json(document()) }))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(openapi_json))
 }
 
-/// A query or path parameter: name, where, required, schema, description.
-type Param = (&'static str, ParameterIn, bool, ObjectBuilder, &'static str);
+/// The document, built once: routes and operations come from the same `routes!` calls.
+static DOCUMENT: LazyLock<OpenApi> = LazyLock::new(|| finish(super::api().split_for_parts().1));
 
-/// Who may call an operation; every operation also answers 401 to an unknown token.
-#[derive(Clone, Copy, PartialEq)]
-enum Access {
-    /// Anyone; a token, if sent, may widen the answer (exact counts for staff).
-    Public,
-    /// A bearer token is required (the role is in the summary and the 403 response).
-    Token,
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "ops", responses((status = 200, description = "OpenAPI 3.1")))]
+async fn openapi_json() -> Json<&'static OpenApi> {
+    Json(&DOCUMENT)
 }
 
-fn number() -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::Number)
+/// The whole document, as served: the operations of [`super::api`] on top of [`base`].
+pub fn document() -> OpenApi {
+    DOCUMENT.clone()
 }
 
-fn number_in(min: f64, max: f64) -> ObjectBuilder {
-    number().minimum(Some(min)).maximum(Some(max))
-}
-
-fn boolean() -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::Boolean).default(Some(serde_json::json!(false)))
-}
-
-fn string() -> ObjectBuilder {
-    ObjectBuilder::new().schema_type(Type::String)
-}
-
-fn integer_in(min: i64, max: i64, default: i64) -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::Integer)
-        .minimum(Some(min as f64))
-        .maximum(Some(max as f64))
-        .default(Some(serde_json::json!(default)))
-}
-
-fn one_of(values: &'static [&'static str]) -> ObjectBuilder {
-    string().enum_values(Some(values.iter().copied()))
-}
-
-struct Op {
-    method: HttpMethod,
-    path: &'static str,
-    summary: &'static str,
-    tag: &'static str,
-    access: Access,
-    params: Vec<Param>,
-    body: Option<&'static str>,
-    ok: (&'static str, &'static str),
-    errors: &'static [&'static str],
-}
-
-fn q(name: &'static str, schema: ObjectBuilder, description: &'static str) -> Param {
-    (name, ParameterIn::Query, false, schema, description)
-}
-
-fn date_time() -> ObjectBuilder {
-    use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
-    string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-}
-
-fn id_param() -> Param {
-    ("id", ParameterIn::Path, true, string().pattern(Some("^[A-Za-z0-9._-]{1,64}$")), "[A-Za-z0-9._-]{1,64}")
-}
-
-fn operations() -> Vec<Op> {
-    use HttpMethod::{Delete, Get, Post, Put};
-    let lat_lon = || {
-        vec![
-            ("lat", ParameterIn::Query, true, number_in(-90.0, 90.0), "WGS 84 latitude, degrees"),
-            ("lon", ParameterIn::Query, true, number_in(-180.0, 180.0), "WGS 84 longitude, degrees"),
-            q("k", integer_in(1, 100, 5), "1–100, default 5"),
-            q("max_distance_m", number().minimum(Some(0.0)), "geodesic metres"),
-        ]
-    };
-    let bbox = || vec![q("bbox", string(), "minLon,minLat,maxLon,maxLat")];
-    let mut ops = Vec::new();
-    for (path, one, coll, feat, tag) in [
-        (
-            "/api/v1/power-points",
-            "/api/v1/power-points/{id}",
-            "PowerPointCollection",
-            "PowerPointFeature",
-            "power points",
-        ),
-        ("/api/v1/shelters", "/api/v1/shelters/{id}", "ShelterCollection", "ShelterFeature", "shelters"),
-        ("/api/v1/children", "/api/v1/children/{id}", "ChildCollection", "ChildFeature", "children"),
-    ] {
-        let write_errors: &[&str] = &["400", "401", "403", "409", "413", "422"];
-        ops.push(Op {
-            method: Get,
-            path,
-            summary: "List (optionally within a bbox)",
-            tag,
-            access: if tag == "children" { Access::Token } else { Access::Public },
-            params: bbox(),
-            body: None,
-            ok: ("200", coll),
-            errors: &["400"],
-        });
-        ops.push(Op {
-            method: Post,
-            path,
-            summary: "Create one Feature or a FeatureCollection, all or nothing",
-            tag,
-            access: Access::Token,
-            params: vec![],
-            body: Some(coll),
-            ok: ("201", coll),
-            errors: write_errors,
-        });
-        ops.push(Op {
-            method: Get,
-            path: one,
-            summary: "Read one",
-            tag,
-            access: if tag == "children" { Access::Token } else { Access::Public },
-            params: vec![id_param()],
-            body: None,
-            ok: ("200", feat),
-            errors: &["400", "404"],
-        });
-        ops.push(Op {
-            method: Put,
-            path: one,
-            summary: "Create or replace one",
-            tag,
-            access: Access::Token,
-            params: vec![id_param()],
-            body: Some(feat),
-            ok: ("200", feat),
-            errors: write_errors,
-        });
-        ops.push(Op {
-            method: Delete,
-            path: one,
-            summary: "Delete one",
-            tag,
-            access: Access::Token,
-            params: vec![id_param()],
-            body: None,
-            ok: ("204", ""),
-            errors: &["401", "403", "404"],
-        });
+/// Adds what every operation shares, so no handler has to repeat it: the bearer scheme
+/// (optional on public routes, whose operations declare no `security`), a 401 for an unknown
+/// token on every route, and the JSON error body on every error response.
+fn finish(generated: OpenApi) -> OpenApi {
+    let mut doc = base();
+    for (path, item) in generated.paths.paths {
+        doc.paths.paths.insert(path, item);
     }
-    let mut power = lat_lon();
-    power.extend([
-        q("outlet", one_of(&["ac100v", "dc12v", "usb"]), "one outlet type"),
-        q("min_w", number().minimum(Some(0.0)), "watts an outlet and the point must deliver"),
-        q("pure_sine", boolean(), "only pure-sine points"),
-        q("include_unavailable", boolean(), "also unavailable points"),
-        q("open", one_of(&["any", "now"]), "now: only points open at `at` (unknown hours kept, open_now null)"),
-        q("at", date_time(), "RFC 3339; default now"),
-    ]);
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/nearest/power",
-        summary: "Nearest qualifying power points by geodesic distance",
-        tag: "nearest",
-        access: Access::Public,
-        params: power,
-        body: None,
-        ok: ("200", "NearestPowerCollection"),
-        errors: &["400"],
-    });
-    let mut shelters = lat_lon();
-    shelters.extend([
-        q(
-            "hazard",
-            one_of(&["flood", "landslide", "storm_surge", "earthquake", "tsunami", "fire", "inland_flood", "volcano"]),
-            "only shelters designated for it",
-        ),
-        q("kind", one_of(&["designated", "welfare", "emergency_site"]), "shelter kind"),
-        q("with_power", boolean(), "only shelters with on-site power"),
-    ]);
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/nearest/shelters",
-        summary: "Nearest shelters",
-        tag: "nearest",
-        access: Access::Public,
-        params: shelters,
-        body: None,
-        ok: ("200", "NearestShelterCollection"),
-        errors: &["400"],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/children/{id}/nearest-power",
-        summary: "Nearest points that run all the child's life-critical devices, with within_battery",
-        tag: "nearest",
-        access: Access::Token,
-        params: vec![
-            id_param(),
-            q("k", integer_in(1, 100, 5), "1–100, default 5"),
-            q("include_charge_only", boolean(), "also charge-only points"),
-            q("max_distance_m", number().minimum(Some(0.0)), "geodesic metres"),
-            q("lat", number_in(-90.0, 90.0), "origin instead of the child's home (with lon)"),
-            q("lon", number_in(-180.0, 180.0), "origin instead of the child's home (with lat)"),
-            q("open", one_of(&["any", "now"]), "now: only points open at `at` (unknown hours kept, open_now null)"),
-            q("at", date_time(), "RFC 3339; default now"),
-        ],
-        body: None,
-        ok: ("200", "ChildNearestPowerCollection"),
-        errors: &["400", "401", "404"],
-    });
-    let child_id = || vec![id_param()];
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/children/{id}/plan",
-        summary: "The child's current 個別避難計画",
-        tag: "plans",
-        access: Access::Token,
-        params: child_id(),
-        body: None,
-        ok: ("200", "Plan"),
-        errors: &["400", "404"],
-    });
-    ops.push(Op {
-        method: Put,
-        path: "/api/v1/children/{id}/plan",
-        summary: "Store a new plan version; version is the one it was based on (0 for none); stale → 409",
-        tag: "plans",
-        access: Access::Token,
-        params: child_id(),
-        body: Some("PlanInput"),
-        ok: ("200", "Plan"),
-        errors: &["400", "401", "403", "404", "409", "422"],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/children/{id}/plan/history",
-        summary: "All plan versions, newest first",
-        tag: "plans",
-        access: Access::Token,
-        params: child_id(),
-        body: None,
-        ok: ("200", "PlanHistory"),
-        errors: &["400", "404"],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/children/{id}/plan/sheet",
-        summary: "Printable A4 plan sheet (HTML, Japanese)",
-        tag: "plans",
-        access: Access::Token,
-        params: child_id(),
-        body: None,
-        ok: ("200", ""),
-        errors: &["400", "404"],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/plans/audit",
-        summary: "Plan audit findings; format=csv for Excel (UTF-8 with BOM)",
-        tag: "plans",
-        access: Access::Token,
-        params: vec![
-            q("district", string(), "one 町字"),
-            q("severity", string(), "comma-separated severities to keep (error,warning,info); default all"),
-            q("format", one_of(&["json", "csv"]), "default json"),
-        ],
-        body: None,
-        ok: ("200", "AuditReport"),
-        errors: &["400", "401", "403"],
-    });
-    ops.push(Op {
-        method: Post,
-        path: "/api/v1/scenarios/outage",
-        summary: "Outage scenario: affected and at-risk children, points out, optimal assignment; saved when named",
-        tag: "scenarios",
-        access: Access::Token,
-        params: vec![],
-        body: Some("OutageRequest"),
-        ok: ("200", "OutageResult"),
-        errors: &["400", "401", "403", "413", "422"],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/scenarios",
-        summary: "Saved scenarios with their totals, newest first",
-        tag: "scenarios",
-        access: Access::Token,
-        params: vec![],
-        body: None,
-        ok: ("200", ""),
-        errors: &["401", "403"],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/scenarios/{id}",
-        summary: "One saved scenario: its request and result",
-        tag: "scenarios",
-        access: Access::Token,
-        params: vec![id_param()],
-        body: None,
-        ok: ("200", ""),
-        errors: &["400", "401", "403", "404"],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/scenarios/presets",
-        summary: "Named demo areas (GeoJSON FeatureCollection of polygons with name and hours)",
-        tag: "scenarios",
-        access: Access::Public,
-        params: vec![],
-        body: None,
-        ok: ("200", ""),
-        errors: &[],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/areas/summary",
-        summary: "Per-district counts; public answers suppress 1–9",
-        tag: "summary",
-        access: Access::Public,
-        params: vec![],
-        body: None,
-        ok: ("200", "AreaSummary"),
-        errors: &[],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/access-log",
-        summary: "Who read or wrote which child, newest first",
-        tag: "summary",
-        access: Access::Token,
-        params: vec![
-            q("child_id", string(), "one child"),
-            q("limit", integer_in(1, 100_000, 1000), "newest entries, default 1000"),
-        ],
-        body: None,
-        ok: ("200", "AccessLog"),
-        errors: &["401", "403"],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/healthz",
-        summary: "Liveness and live index counts",
-        tag: "ops",
-        access: Access::Public,
-        params: vec![],
-        body: None,
-        ok: ("200", ""),
-        errors: &[],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/readyz",
-        summary: "Readiness: the database answers",
-        tag: "ops",
-        access: Access::Public,
-        params: vec![],
-        body: None,
-        ok: ("200", ""),
-        errors: &[],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/config",
-        summary: "Front-end settings (tiles, travel speeds), every vocabulary with its labels, demo tokens in demo mode",
-        tag: "ops",
-        access: Access::Public,
-        params: vec![],
-        body: None,
-        ok: ("200", ""),
-        errors: &[],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/me",
-        summary: "The caller's role, token name and bound children (all null or empty without a token)",
-        tag: "ops",
-        access: Access::Public,
-        params: vec![],
-        body: None,
-        ok: ("200", "Me"),
-        errors: &[],
-    });
-    ops.push(Op {
-        method: Get,
-        path: "/api/v1/openapi.json",
-        summary: "This document",
-        tag: "ops",
-        access: Access::Public,
-        params: vec![],
-        body: None,
-        ok: ("200", ""),
-        errors: &[],
-    });
-    ops
+    if let (Some(mine), Some(theirs)) = (doc.components.as_mut(), generated.components) {
+        for (name, schema) in theirs.schemas {
+            mine.schemas.entry(name).or_insert(schema);
+        }
+    }
+    for item in doc.paths.paths.values_mut() {
+        for op in operations_mut(item) {
+            share_errors(op);
+        }
+    }
+    doc
+}
+
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+}
+
+fn share_errors(op: &mut utoipa::openapi::path::Operation) {
+    let security = op.security.get_or_insert_with(Vec::new);
+    if security.is_empty() {
+        // Optional: the empty requirement means "no token" is acceptable too.
+        security.push(SecurityRequirement::default());
+        security.push(SecurityRequirement::new("bearer", Vec::<String>::new()));
+    }
+    let responses = &mut op.responses.responses;
+    responses
+        .entry("401".into())
+        .or_insert_with(|| RefOr::T(ResponseBuilder::new().description("unknown or malformed token").build()));
+    for (code, response) in responses.iter_mut() {
+        if let (false, RefOr::T(r)) = (code.starts_with('2'), response)
+            && r.content.is_empty()
+        {
+            r.content.insert("application/json".into(), RefOr::T(json_content("ErrorBody")));
+        }
+    }
+    let mut sorted: Vec<_> = std::mem::take(responses).into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    responses.extend(sorted);
 }
 
 fn schema_ref(name: &str) -> RefOr<Schema> {
@@ -479,111 +151,10 @@ fn outage_request_schema() -> Schema {
         .into()
 }
 
-fn outage_result_schema() -> Schema {
-    let ids = || utoipa::openapi::schema::ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String));
-    let assignment = ObjectBuilder::new()
-        .property("child_id", ObjectBuilder::new().schema_type(Type::String))
-        .property("power_point_id", ObjectBuilder::new().schema_type(Type::String))
-        .property("distance_m", ObjectBuilder::new().schema_type(Type::Number))
-        .property("travel_min", ObjectBuilder::new().schema_type(Type::Number))
-        .property(
-            "within_battery",
-            ObjectBuilder::new()
-                .schema_type(Type::Boolean)
-                .description(Some("the trip leaves at least half the child's battery, as in nearest answers")),
-        );
-    let unassigned =
-        ObjectBuilder::new().property("child_id", ObjectBuilder::new().schema_type(Type::String)).property(
-            "reason",
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .enum_values(Some(["no_compatible_point", "all_full"]))
-                .description(Some(
-                    "no_compatible_point: no point that is up runs all the child's life-critical devices; \
-                     all_full: some do, but their outlets and watts go to others in the optimum",
-                )),
-        );
-    ObjectBuilder::new()
-        .property("optimal", ObjectBuilder::new().schema_type(Type::Boolean))
-        .property("affected", ids())
-        .property("at_risk", ids())
-        .property("assignments", utoipa::openapi::schema::ArrayBuilder::new().items(assignment))
-        .property("unassigned", utoipa::openapi::schema::ArrayBuilder::new().items(unassigned))
-        .property("points_out", ids())
-        .property(
-            "total_distance_m",
-            ObjectBuilder::new().schema_type(Type::Number).description(Some("sum of the assignments' distance_m")),
-        )
-        .property("scenario_id", ObjectBuilder::new().schema_type(Type::String).description(Some("when saved")))
-        .required("optimal")
-        .required("assignments")
-        .into()
-}
-
-/// The whole document.
-pub fn document() -> OpenApi {
-    let mut paths = PathsBuilder::new();
-    let mut items: Vec<(&str, PathItem)> = Vec::new();
-    for op in operations() {
-        let mut b = OperationBuilder::new().summary(Some(op.summary)).tag(op.tag);
-        for (name, place, required, schema, description) in op.params {
-            b = b.parameter(
-                ParameterBuilder::new()
-                    .name(name)
-                    .parameter_in(place)
-                    .required(if required { Required::True } else { Required::False })
-                    .description(Some(description))
-                    .schema(Some(schema)),
-            );
-        }
-        if let Some(body) = op.body {
-            b = b.request_body(Some(
-                RequestBodyBuilder::new()
-                    .content("application/json", json_content(body))
-                    .required(Some(Required::True))
-                    .build(),
-            ));
-        }
-        let mut ok = ResponseBuilder::new().description("success");
-        if !op.ok.1.is_empty() {
-            ok = ok.content("application/json", json_content(op.ok.1));
-        }
-        b = b.response(op.ok.0, ok.build());
-        b = match op.access {
-            // Optional: the empty requirement means "no token" is acceptable too.
-            Access::Public => b.security(SecurityRequirement::default()),
-            Access::Token => b,
-        }
-        .security(SecurityRequirement::new("bearer", Vec::<String>::new()));
-        // An unknown or malformed token is a 401 on every route, public ones included.
-        let mut codes = op.errors.to_vec();
-        if !codes.contains(&"401") {
-            codes.push("401");
-            codes.sort_unstable();
-        }
-        for code in codes {
-            b = b.response(
-                code,
-                ResponseBuilder::new()
-                    .description("error")
-                    .content("application/json", json_content("ErrorBody"))
-                    .build(),
-            );
-        }
-        match items.iter_mut().find(|(p, _)| *p == op.path) {
-            Some((_, item)) => {
-                let mut merged = item.clone();
-                let one = PathItem::new(op.method, b.build());
-                merged.merge_operations(one);
-                *item = merged;
-            }
-            None => items.push((op.path, PathItem::new(op.method, b.build()))),
-        }
-    }
-    for (path, item) in items {
-        paths = paths.path(path, item);
-    }
-    let mut components = ComponentsBuilder::new()
+/// What the operations do not carry themselves: the info block, the bearer scheme, and the
+/// shapes built by hand (GeoJSON Features around the derived property types).
+fn base() -> OpenApi {
+    let components = ComponentsBuilder::new()
         .security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)))
         .schema_from::<PowerPointProps>()
         .schema_from::<ShelterProps>()
@@ -601,6 +172,9 @@ pub fn document() -> OpenApi {
         .schema_from::<crate::domain::PowerPointKind>()
         .schema_from::<crate::domain::ShelterKind>()
         .schema_from::<crate::domain::Hazard>()
+        // Query parameters refer to these; IntoParams does not register them itself.
+        .schema_from::<crate::planning::nearest::OpenFilter>()
+        .schema_from::<super::plans::Format>()
         .schema_from::<Hospital>()
         .schema_from::<DistrictSummary>()
         .schema_from::<super::summary::AreaSummary>()
@@ -616,11 +190,20 @@ pub fn document() -> OpenApi {
         .schema_from::<super::plans::AuditReport>()
         .schema_from::<crate::planning::audit::Finding>()
         .schema("OutageRequest", outage_request_schema())
-        .schema("OutageResult", outage_result_schema())
         .schema("PlanHistory", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref("Plan")))
         .schema("AccessLog", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref("AccessEntry")));
-    // Resources as stored (a child also carries its derived fields), and as nearest answers
-    // (with distance, bearing and travel minutes; for a child, whether the battery lasts).
+    let components = feature_shapes(components);
+    OpenApiBuilder::new()
+        .info(InfoBuilder::new().title("powermap API").version(env!("CARGO_PKG_VERSION")).description(Some(
+            "Nearest power for power-dependent children (医療的ケア児). Distances are WGS 84 geodesic metres (Karney).",
+        )))
+        .components(Some(with_text_limits(components.build())))
+        .build()
+}
+
+/// Resources as stored (a child also carries its derived fields), and as nearest answers
+/// (with distance, bearing and travel minutes; for a child, whether the battery lasts).
+fn feature_shapes(mut components: ComponentsBuilder) -> ComponentsBuilder {
     let read_only_number = |description: &'static str| {
         ObjectBuilder::new().schema_type(Type::Number).read_only(true).description(Some(description))
     };
@@ -686,13 +269,7 @@ pub fn document() -> OpenApi {
             .schema(format!("{kind}Feature"), feature_schema(props))
             .schema(format!("{kind}Collection"), collection_schema(&format!("{kind}Feature")));
     }
-    OpenApiBuilder::new()
-        .info(InfoBuilder::new().title("powermap API").version(env!("CARGO_PKG_VERSION")).description(Some(
-            "Nearest power for power-dependent children (医療的ケア児). Distances are WGS 84 geodesic metres (Karney).",
-        )))
-        .paths(paths.build())
-        .components(Some(with_text_limits(components.build())))
-        .build()
+    components
 }
 
 /// States the contract's text limits on every string property of the resources and plans,
@@ -742,4 +319,43 @@ fn with_text_limits(mut components: utoipa::openapi::Components) -> utoipa::open
         }
     }
     components
+}
+
+/// Names a hand-built shape so `#[utoipa::path]` responses and bodies can point at it.
+macro_rules! named_schemas {
+    ($($(#[$doc:meta])* $name:ident => $build:expr;)*) => {$(
+        $(#[$doc])*
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                RefOr::T($build)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    )*};
+}
+
+named_schemas! {
+    /// A FeatureCollection of power points.
+    PowerPointCollection => collection_schema("PowerPointFeature");
+    /// One power point.
+    PowerPointFeature => feature_schema(schema_ref("PowerPointProps"));
+    /// A FeatureCollection of shelters.
+    ShelterCollection => collection_schema("ShelterFeature");
+    /// One shelter.
+    ShelterFeature => feature_schema(schema_ref("ShelterProps"));
+    /// A FeatureCollection of children.
+    ChildCollection => collection_schema("ChildFeature");
+    /// One child.
+    ChildFeature => feature_schema(schema_ref("ChildProps"));
+    /// Nearest power points with travel and opening hours.
+    NearestPowerCollection => collection_schema("NearestPowerFeature");
+    /// Nearest shelters with travel.
+    NearestShelterCollection => collection_schema("NearestShelterFeature");
+    /// Nearest points that run a child's devices, with `within_battery`.
+    ChildNearestPowerCollection => collection_schema("ChildNearestPowerFeature");
+    /// The body of an outage scenario.
+    OutageRequest => outage_request_schema();
 }

@@ -1,72 +1,69 @@
 //! 個別避難計画: versioned plans, the audit (JSON or CSV) and the printable sheet.
 
-use axum::extract::{Path, State};
+use axum::Json;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::extract::{JsonBody, Params};
-use super::resources::path_id;
-use super::{AppState, Caller, Detail, Error, Result};
-use crate::domain::auth::{Action, Role};
+use super::extract::{Check, JsonBody, PathId, Query};
+use super::{AppState, ChildReader, Detail, Error, Result, Staff};
+use crate::domain::auth::Action;
 use crate::domain::plan::{Plan, PlanInput};
 use crate::domain::{ChildProps, spreadsheet};
 use crate::planning::audit::{Ctx, Finding, Severity, audit};
 use crate::spatial::Entry;
 use crate::store::now_rfc3339;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/children/{id}/plan", get(read).put(write))
-        .route("/api/v1/children/{id}/plan/history", get(history))
-        .route("/api/v1/children/{id}/plan/sheet", get(sheet))
-        .route("/api/v1/plans/audit", get(run_audit))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(read, write))
+        .routes(routes!(history))
+        .routes(routes!(sheet))
+        .routes(routes!(run_audit))
 }
 
-/// The child, after the caller's right to read it is checked.
-fn readable_child(state: &AppState, caller: &Caller, id: &str) -> Result<Entry<ChildProps>> {
-    path_id(id)?;
-    caller.may_read_child(id)?;
+/// The child in the path, which the extractor has already allowed the caller to read.
+fn readable_child(state: &AppState, id: &str) -> Result<Entry<ChildProps>> {
     state.catalog.get::<ChildProps>(id).ok_or_else(|| Error::NotFound(format!("no child {id}")))
 }
 
-async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Plan>> {
-    readable_child(&state, &caller, &id)?;
-    state.store.access_log().append(&[caller.log_entry(Action::PlanRead, &id)]).await?;
-    let plan = state
-        .store
-        .plans()
-        .current(&id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("child {id} has no plan yet")))?;
-    Ok(Json(plan))
+/// The child's current 個別避難計画.
+#[utoipa::path(get, path = "/api/v1/children/{id}/plan", tag = "plans", security(("bearer" = [])),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    responses((status = 200, body = Plan), (status = 400), (status = 404)))]
+async fn read(State(state): State<AppState>, who: ChildReader) -> Result<Json<Plan>> {
+    let id = &who.id;
+    readable_child(&state, id)?;
+    state.store.access_log().append(&[who.log(Action::PlanRead)]).await?;
+    let plan = state.store.plans().current(id).await?;
+    Ok(Json(plan.ok_or_else(|| Error::NotFound(format!("child {id} has no plan yet")))?))
 }
 
-async fn history(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Vec<Plan>>> {
-    readable_child(&state, &caller, &id)?;
-    state.store.access_log().append(&[caller.log_entry(Action::PlanHistory, &id)]).await?;
-    Ok(Json(state.store.plans().history(&id).await?))
+/// All plan versions, newest first.
+#[utoipa::path(get, path = "/api/v1/children/{id}/plan/history", tag = "plans", security(("bearer" = [])),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    responses((status = 200, body = Vec<Plan>), (status = 400), (status = 404)))]
+async fn history(State(state): State<AppState>, who: ChildReader) -> Result<Json<Vec<Plan>>> {
+    readable_child(&state, &who.id)?;
+    state.store.access_log().append(&[who.log(Action::PlanHistory)]).await?;
+    Ok(Json(state.store.plans().history(&who.id).await?))
 }
 
-async fn write(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    body: JsonBody,
-) -> Result<Json<Plan>> {
-    let token = caller.require(&[Role::Coordinator, Role::Planner])?;
-    readable_child(&state, &caller, &id)?;
+/// Store a new plan version; `version` is the one it was based on (0 for none); stale → 409.
+#[utoipa::path(put, path = "/api/v1/children/{id}/plan", tag = "plans", security(("bearer" = [])),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")), request_body = PlanInput,
+    responses((status = 200, body = Plan), (status = 400), (status = 403), (status = 404), (status = 409),
+              (status = 413), (status = 422)))]
+async fn write(State(state): State<AppState>, who: Staff, PathId(id): PathId, body: JsonBody) -> Result<Json<Plan>> {
+    readable_child(&state, &id)?;
     let input = parse_plan(&id, body.read().await?)?;
-    let based_on = input.version;
-    let plan = state
-        .store
-        .plans()
-        .put(&id, based_on, &input.into_body(), &token.name, &[caller.log_entry(Action::PlanWrite, &id)])
-        .await?;
+    let log = [who.log(Action::PlanWrite, &id)];
+    let plan = state.store.plans().put(&id, input.version, &input.into_body(), &who.0.name, &log).await?;
     Ok(Json(plan))
 }
 
@@ -112,16 +109,42 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
 }
 
-async fn run_audit(State(state): State<AppState>, caller: Caller, params: Params) -> Result<Response> {
-    caller.require(&[Role::Coordinator, Role::Planner])?;
-    let csv = match params.str("format") {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => return Err(Error::param(format!("format must be json or csv, not {other}"))),
-    };
-    let district = params.str("district");
-    // Checked before any child is read, so a bad filter logs no access.
-    let keep = severities(&params)?;
+/// How an answer is written: JSON, or CSV for Excel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// JSON (the default).
+    #[default]
+    Json,
+    /// CSV, UTF-8 with a BOM, for Excel.
+    Csv,
+}
+
+/// The audit's filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only children of this 町字.
+    pub district: Option<String>,
+    /// Comma-separated severities to keep (`error,warning,info`); default all.
+    pub severity: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<Format>,
+}
+
+impl Check for AuditQuery {
+    /// Checked before any child is read, so a bad filter logs no access.
+    fn check(&self) -> Result<()> {
+        severities(self.severity.as_deref()).map(|_| ())
+    }
+}
+
+/// Plan audit findings; `format=csv` for Excel (UTF-8 with BOM).
+#[utoipa::path(get, path = "/api/v1/plans/audit", tag = "plans", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, body = AuditReport), (status = 400), (status = 403)))]
+async fn run_audit(State(state): State<AppState>, who: Staff, Query(q): Query<AuditQuery>) -> Result<Response> {
+    let keep = severities(q.severity.as_deref())?;
+    let district = q.district.as_deref();
     let children: Vec<Entry<ChildProps>> = state
         .catalog
         .list::<ChildProps>(None)
@@ -129,14 +152,17 @@ async fn run_audit(State(state): State<AppState>, caller: Caller, params: Params
         .filter(|c| district.is_none_or(|d| c.props.district.as_deref() == Some(d)))
         .collect();
     let plans = state.store.plans().all_current().await?;
-    let log: Vec<_> = children.iter().map(|c| caller.log_entry(Action::Audit, &c.id)).collect();
+    let log: Vec<_> = children.iter().map(|c| who.log(Action::Audit, &c.id)).collect();
     state.store.access_log().append(&log).await?;
     let ctx =
         Ctx { catalog: &state.catalog, travel: state.config.travel, today: crate::planning::audit::today_in_japan() };
     let mut findings = audit(&ctx, &children, &plans);
     findings.retain(|f| keep.as_ref().is_none_or(|k| k.contains(&f.severity)));
     let report = AuditReport { generated_at: now_rfc3339(), children: children.len(), findings };
-    if csv { csv_response(&report, &children, ctx.today) } else { Ok(Json(report).into_response()) }
+    match q.format.unwrap_or_default() {
+        Format::Csv => csv_response(&report, &children, ctx.today),
+        Format::Json => Ok(Json(report).into_response()),
+    }
 }
 
 /// The audit as a CSV download named by its date.
@@ -148,8 +174,8 @@ fn csv_response(report: &AuditReport, children: &[Entry<ChildProps>], today: tim
 }
 
 /// The `severity=error,warning` filter of the audit; `None` keeps every finding.
-fn severities(params: &Params) -> Result<Option<Vec<Severity>>> {
-    let Some(list) = params.str("severity") else { return Ok(None) };
+fn severities(list: Option<&str>) -> Result<Option<Vec<Severity>>> {
+    let Some(list) = list else { return Ok(None) };
     list.split(',')
         .map(|name| {
             serde_json::from_value(Value::String(name.trim().to_owned()))
@@ -176,9 +202,13 @@ pub fn audit_csv(report: &AuditReport, children: &[Entry<ChildProps>]) -> std::r
     spreadsheet::finish(w)
 }
 
-async fn sheet(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Html<String>> {
-    let child = readable_child(&state, &caller, &id)?;
-    state.store.access_log().append(&[caller.log_entry(Action::PlanSheet, &id)]).await?;
-    let plan = state.store.plans().current(&id).await?;
+/// Printable A4 plan sheet (HTML, Japanese).
+#[utoipa::path(get, path = "/api/v1/children/{id}/plan/sheet", tag = "plans", security(("bearer" = [])),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    responses((status = 200, content_type = "text/html", body = String), (status = 400), (status = 404)))]
+async fn sheet(State(state): State<AppState>, who: ChildReader) -> Result<Html<String>> {
+    let child = readable_child(&state, &who.id)?;
+    state.store.access_log().append(&[who.log(Action::PlanSheet)]).await?;
+    let plan = state.store.plans().current(&who.id).await?;
     Ok(Html(super::sheet::render(&state, &child, plan.as_ref())))
 }

@@ -3,33 +3,50 @@
 //! Power points and shelters are routed here directly (public reads, planner writes);
 //! children reuse the same parsing and writing from `children.rs` with their own guard.
 
-use axum::extract::{Path, State};
+use axum::Json;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use geojson::{Feature, FeatureCollection};
+use serde::Deserialize;
 use serde_json::Value;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::extract::{JsonBody, Params};
-use super::{AppState, Caller, Detail, Error, Result};
-use crate::domain::auth::{AccessEntry, Role};
+use super::extract::{Check, JsonBody, parse_bbox};
+use super::{AppState, Detail, Error, Result};
+use crate::domain::auth::AccessEntry;
 use crate::domain::feature::{BodyError, new_id, parse_features};
-use crate::domain::{Located, MAX_FEATURES, PowerPointProps, Resource, ShelterProps, validate_id};
+use crate::domain::{Located, MAX_FEATURES, Resource, validate_id};
 use crate::spatial::Indexed;
 use crate::store::WriteMode;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/power-points", get(list::<PowerPointProps>).post(create::<PowerPointProps>))
-        .route(
-            "/api/v1/power-points/{id}",
-            get(read::<PowerPointProps>).put(replace::<PowerPointProps>).delete(remove::<PowerPointProps>),
-        )
-        .route("/api/v1/shelters", get(list::<ShelterProps>).post(create::<ShelterProps>))
-        .route(
-            "/api/v1/shelters/{id}",
-            get(read::<ShelterProps>).put(replace::<ShelterProps>).delete(remove::<ShelterProps>),
-        )
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(power_points::list, power_points::create))
+        .routes(routes!(power_points::read, power_points::replace, power_points::remove))
+        .routes(routes!(shelters::list, shelters::create))
+        .routes(routes!(shelters::read, shelters::replace, shelters::remove))
+}
+
+/// The `bbox` filter of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `minLon,minLat,maxLon,maxLat` in degrees.
+    pub bbox: Option<String>,
+}
+
+impl Check for ListQuery {
+    fn check(&self) -> Result<()> {
+        parse_bbox(self.bbox.as_deref()).map(|_| ())
+    }
+}
+
+impl ListQuery {
+    /// The box, already checked.
+    pub fn bbox(&self) -> Option<[f64; 4]> {
+        parse_bbox(self.bbox.as_deref()).ok().flatten()
+    }
 }
 
 /// A FeatureCollection of resources.
@@ -93,13 +110,22 @@ pub(super) fn replacement<P: Resource>(id: &str, body: &Value) -> Result<Located
             details: vec![Detail { index: 0, field: "type".into(), message: "must be \"Feature\"".into() }],
         });
     }
-    if let Some(body_id) = body.get("id").and_then(Value::as_str)
-        && body_id != id
-    {
-        return Err(Error::Unprocessable {
-            message: format!("id {body_id} in the body differs from {id} in the path"),
-            details: vec![Detail { index: 0, field: "id".into(), message: "must equal the id in the path".into() }],
-        });
+    match body.get("id") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(body_id)) if body_id == id => {}
+        Some(Value::String(body_id)) => {
+            return Err(Error::Unprocessable {
+                message: format!("id {body_id} in the body differs from {id} in the path"),
+                details: vec![Detail { index: 0, field: "id".into(), message: "must equal the id in the path".into() }],
+            });
+        }
+        // POST refuses a non-string id; so does PUT, instead of quietly using the path's.
+        Some(_) => {
+            return Err(Error::Unprocessable {
+                message: "id: must be a string".into(),
+                details: vec![Detail { index: 0, field: "id".into(), message: "must be a string".into() }],
+            });
+        }
     }
     let mut body = body.clone();
     if let Some(obj) = body.as_object_mut() {
@@ -109,37 +135,116 @@ pub(super) fn replacement<P: Resource>(id: &str, body: &Value) -> Result<Located
     items.pop().ok_or_else(|| Error::NotFound(id.to_owned()))
 }
 
-async fn list<P: Indexed>(State(state): State<AppState>, params: Params) -> Result<Json<FeatureCollection>> {
-    let bbox = params.bbox()?;
-    let features = state.catalog.list::<P>(bbox).iter().map(|e| e.to_feature()).collect();
+/// The five handlers of one public resource kind (power points, shelters): public reads,
+/// planner writes. A macro because `#[utoipa::path]` documents one concrete function.
+macro_rules! public_resource {
+    ($module:ident, $props:ty, $list:literal, $one:literal, $tag:literal, $collection:ident, $feature:ident) => {
+        pub(super) mod $module {
+            use axum::Json;
+            use axum::extract::State;
+            use axum::http::StatusCode;
+            use geojson::{Feature, FeatureCollection};
+            use serde_json::Value;
+
+            use super::super::extract::{JsonBody, PathId, Query};
+            use super::super::openapi::{$collection, $feature};
+            use super::super::{AppState, Planner, Result};
+            use super::ListQuery;
+
+            /// List (optionally within a bbox).
+            #[utoipa::path(get, path = $list, tag = $tag, params(ListQuery),
+                responses((status = 200, body = $collection), (status = 400)))]
+            pub async fn list(state: State<AppState>, q: Query<ListQuery>) -> Result<Json<FeatureCollection>> {
+                super::list::<$props>(state, q).await
+            }
+
+            /// Create one Feature or a FeatureCollection, all or nothing.
+            #[utoipa::path(post, path = $list, tag = $tag, security(("bearer" = [])), request_body = $collection,
+                responses((status = 201, body = $collection), (status = 400), (status = 403), (status = 409),
+                          (status = 413), (status = 422)))]
+            pub async fn create(state: State<AppState>, who: Planner, body: JsonBody) -> Result<(StatusCode, Json<Value>)> {
+                super::create::<$props>(state, who, body).await
+            }
+
+            /// Read one.
+            #[utoipa::path(get, path = $one, tag = $tag, params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
+                responses((status = 200, body = $feature), (status = 400), (status = 404)))]
+            pub async fn read(state: State<AppState>, id: PathId) -> Result<Json<Feature>> {
+                super::read::<$props>(state, id).await
+            }
+
+            /// Create or replace one.
+            #[utoipa::path(put, path = $one, tag = $tag, security(("bearer" = [])), request_body = $feature,
+                params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
+                responses((status = 200, body = $feature), (status = 201, body = $feature), (status = 400),
+                          (status = 403), (status = 413), (status = 422)))]
+            pub async fn replace(state: State<AppState>, who: Planner, id: PathId, body: JsonBody) -> Result<(StatusCode, Json<Feature>)> {
+                super::replace::<$props>(state, who, id, body).await
+            }
+
+            /// Delete one.
+            #[utoipa::path(delete, path = $one, tag = $tag, security(("bearer" = [])),
+                params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
+                responses((status = 204, description = "deleted"), (status = 400), (status = 403), (status = 404)))]
+            pub async fn remove(state: State<AppState>, who: Planner, id: PathId) -> Result<StatusCode> {
+                super::remove::<$props>(state, who, id).await
+            }
+        }
+    };
+}
+
+public_resource!(
+    power_points,
+    crate::domain::PowerPointProps,
+    "/api/v1/power-points",
+    "/api/v1/power-points/{id}",
+    "power points",
+    PowerPointCollection,
+    PowerPointFeature
+);
+public_resource!(
+    shelters,
+    crate::domain::ShelterProps,
+    "/api/v1/shelters",
+    "/api/v1/shelters/{id}",
+    "shelters",
+    ShelterCollection,
+    ShelterFeature
+);
+
+async fn list<P: Indexed>(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    super::extract::Query(q): super::extract::Query<ListQuery>,
+) -> Result<Json<FeatureCollection>> {
+    let features = state.catalog.list::<P>(q.bbox()).iter().map(|e| e.to_feature()).collect();
     Ok(Json(collection(features)))
 }
 
 async fn create<P: Indexed>(
-    State(state): State<AppState>,
-    caller: Caller,
+    axum::extract::State(state): axum::extract::State<AppState>,
+    _who: super::Planner,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<Value>)> {
-    caller.require(&[Role::Planner])?;
     let body = body.read().await?;
     let (items, is_collection) = parse_body::<P>(&body)?;
     write(&state, &items, WriteMode::CreateOnly, &[]).await?;
     Ok(created_body(&items, is_collection))
 }
 
-async fn read<P: Indexed>(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Feature>> {
-    path_id(&id)?;
+async fn read<P: Indexed>(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    super::extract::PathId(id): super::extract::PathId,
+) -> Result<Json<Feature>> {
     let entry = state.catalog.get::<P>(&id).ok_or_else(|| Error::NotFound(format!("no {} {id}", P::COLLECTION)))?;
     Ok(Json(entry.to_feature()))
 }
 
 async fn replace<P: Indexed>(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    axum::extract::State(state): axum::extract::State<AppState>,
+    _who: super::Planner,
+    super::extract::PathId(id): super::extract::PathId,
     body: JsonBody,
 ) -> Result<(StatusCode, Json<Feature>)> {
-    caller.require(&[Role::Planner])?;
     let item = replacement::<P>(&id, &body.read().await?)?;
     let created = write(&state, std::slice::from_ref(&item), WriteMode::Upsert, &[]).await?;
     let status = if created.first() == Some(&true) { StatusCode::CREATED } else { StatusCode::OK };
@@ -147,12 +252,10 @@ async fn replace<P: Indexed>(
 }
 
 async fn remove<P: Indexed>(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
+    axum::extract::State(state): axum::extract::State<AppState>,
+    _who: super::Planner,
+    super::extract::PathId(id): super::extract::PathId,
 ) -> Result<StatusCode> {
-    caller.require(&[Role::Planner])?;
-    path_id(&id)?;
     let Some(seq) = state.store.resources().delete::<P>(&id, &[]).await? else {
         return Err(Error::NotFound(format!("no {} {id}", P::COLLECTION)));
     };

@@ -1,26 +1,23 @@
 //! Outage scenarios: run, save, list, and the demo presets.
 
-use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
+use axum::extract::State;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::extract::JsonBody;
-use super::resources::path_id;
-use super::{AppState, Caller, Detail, Error, Result};
-use crate::domain::auth::{Action, Role};
-use crate::planning::outage::{AreaError, parse_area, run_outage};
+use super::extract::{JsonBody, PathId};
+use super::openapi::OutageRequest;
+use super::{AppState, Detail, Error, Result, Staff};
+use crate::domain::auth::Action;
+use crate::planning::outage::{AreaError, OutageResult, parse_area, run_outage};
 use crate::store::{SavedScenario, now_rfc3339};
 
 /// Named demo areas for Shiroi, offered by the planner view.
 const PRESETS: &str = include_str!("../../fixtures/shiroi/scenarios.geojson");
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/scenarios/outage", post(outage))
-        .route("/api/v1/scenarios", get(list))
-        .route("/api/v1/scenarios/presets", get(presets))
-        .route("/api/v1/scenarios/{id}", get(read))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(outage)).routes(routes!(list)).routes(routes!(presets)).routes(routes!(read))
 }
 
 fn invalid(field: &str, message: String) -> Error {
@@ -43,8 +40,11 @@ fn scenario_name(body: &Value) -> Result<Option<&str>> {
     Ok((!name.is_empty()).then_some(name))
 }
 
-async fn outage(State(state): State<AppState>, caller: Caller, body: JsonBody) -> Result<Json<Value>> {
-    let token = caller.require(&[Role::Coordinator, Role::Planner])?;
+/// Outage scenario: affected and at-risk children, points out, the assignment; saved when named.
+#[utoipa::path(post, path = "/api/v1/scenarios/outage", tag = "scenarios", security(("bearer" = [])),
+    request_body = OutageRequest,
+    responses((status = 200, body = OutageResult), (status = 400), (status = 403), (status = 413), (status = 422)))]
+async fn outage(State(state): State<AppState>, who: Staff, body: JsonBody) -> Result<Json<Value>> {
     let body = body.read().await?;
     let hours = body
         .get("hours")
@@ -63,14 +63,14 @@ async fn outage(State(state): State<AppState>, caller: Caller, body: JsonBody) -
     .await
     .map_err(|e| Error::Internal(format!("outage scenario task failed: {e}")))?
     .map_err(|e| invalid("area", e.0))?;
-    let log: Vec<_> = result.affected.iter().map(|id| caller.log_entry(Action::Scenario, id)).collect();
+    let log: Vec<_> = result.affected.iter().map(|id| who.log(Action::Scenario, id)).collect();
     state.store.access_log().append(&log).await?;
     let mut answer = serde_json::to_value(&result).map_err(|e| Error::Internal(e.to_string()))?;
     if let Some(name) = name {
         let saved = SavedScenario {
             id: format!("sc-{:016x}", rand::random::<u64>()),
             name: name.to_owned(),
-            author: token.name.clone(),
+            author: who.0.name.clone(),
             created_at: now_rfc3339(),
             hours,
             request: json!({"area": body.get("area"), "hours": hours}),
@@ -82,8 +82,10 @@ async fn outage(State(state): State<AppState>, caller: Caller, body: JsonBody) -
     Ok(Json(answer))
 }
 
-async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Value>>> {
-    caller.require(&[Role::Coordinator, Role::Planner])?;
+/// Saved scenarios with their totals, newest first.
+#[utoipa::path(get, path = "/api/v1/scenarios", tag = "scenarios", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Value>), (status = 403)))]
+async fn list(State(state): State<AppState>, _staff: Staff) -> Result<Json<Vec<Value>>> {
     let saved = state.store.scenarios().list(None).await?;
     Ok(Json(
         saved
@@ -99,9 +101,11 @@ async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<
     ))
 }
 
-async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<SavedScenario>> {
-    caller.require(&[Role::Coordinator, Role::Planner])?;
-    path_id(&id)?;
+/// One saved scenario: its request and result.
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}", tag = "scenarios", security(("bearer" = [])),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
+    responses((status = 200, body = Value), (status = 400), (status = 403), (status = 404)))]
+async fn read(State(state): State<AppState>, who: Staff, PathId(id): PathId) -> Result<Json<SavedScenario>> {
     let saved = state
         .store
         .scenarios()
@@ -111,12 +115,13 @@ async fn read(State(state): State<AppState>, caller: Caller, Path(id): Path<Stri
         .ok_or_else(|| Error::NotFound(format!("no scenario {id}")))?;
     // The saved result names children: reading it is a read of each of them.
     let affected = saved.result.get("affected").and_then(Value::as_array).cloned().unwrap_or_default();
-    let log: Vec<_> =
-        affected.iter().filter_map(Value::as_str).map(|c| caller.log_entry(Action::ScenarioRead, c)).collect();
+    let log: Vec<_> = affected.iter().filter_map(Value::as_str).map(|c| who.log(Action::ScenarioRead, c)).collect();
     state.store.access_log().append(&log).await?;
     Ok(Json(saved))
 }
 
+/// Named demo areas (GeoJSON FeatureCollection of polygons with name and hours).
+#[utoipa::path(get, path = "/api/v1/scenarios/presets", tag = "scenarios", responses((status = 200, body = Value)))]
 async fn presets() -> Result<Json<Value>> {
     serde_json::from_str(PRESETS).map(Json).map_err(|e| Error::Store(crate::store::StoreError::Encode(e)))
 }

@@ -38,7 +38,7 @@ impl<P> Found<P> {
 }
 
 /// What `open=` asks of a point's opening hours.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OpenFilter {
     /// Every point, open or not (the default).

@@ -141,7 +141,7 @@ async fn errors_axum_writes_itself_are_json_too() {
     assert_error(&answer, "method_not_allowed");
     let (status, answer) = app.get("/api/v1/power-points/%FF", None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_error(&answer, "invalid_request");
+    assert_error(&answer, "invalid_id");
 }
 
 #[tokio::test]
@@ -176,4 +176,48 @@ async fn nested_text_and_numbers_are_bounded_with_422() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer["error"]["details"][0]["field"], "properties.outlets[0].count");
     assert_eq!(app.get("/api/v1/power-points", None).await.1["features"], json!([]));
+}
+
+/// Sends raw bytes to a real listener serving the app; returns the status and the body.
+async fn raw_exchange(app: &TestApp, request: Vec<u8>) -> (u16, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(powermap::http::serve(listener, app.router.clone(), async {
+        let _ = stopped.await;
+    }));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // The server may answer and close before it has read everything: a failed write is fine.
+    let _ = stream.write_all(&request).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::String(body.to_owned())))
+}
+
+#[tokio::test]
+async fn errors_hyper_writes_before_the_router_are_json_too() {
+    let app = TestApp::new().await;
+    let long_query = format!("GET /api/v1/power-points?bbox={} HTTP/1.1\r\nhost: x\r\n\r\n", "1".repeat(200_000));
+    let (status, body) = raw_exchange(&app, long_query.into_bytes()).await;
+    assert_eq!(status, 414, "{body}");
+    assert_error(&body, "uri_too_long");
+    let big_header = format!("GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n", "a".repeat(1_000_000));
+    let (status, body) = raw_exchange(&app, big_header.into_bytes()).await;
+    assert_eq!(status, 431, "{body}");
+    assert_error(&body, "headers_too_large");
+    let control = b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-bad: a\x01b\r\n\r\n".to_vec();
+    let (status, body) = raw_exchange(&app, control).await;
+    assert_eq!(status, 400, "{body}");
+    assert_error(&body, "invalid_request");
+    // And a good request on the same listener is answered normally.
+    let (status, body) =
+        raw_exchange(&app, b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n".to_vec()).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
 }

@@ -9,6 +9,7 @@ mod instances;
 mod nearest;
 mod plans;
 mod resources;
+mod routes;
 mod scenarios;
 mod summary;
 mod web;

@@ -98,6 +98,12 @@ async fn openapi_describes_every_contract_path_and_the_router_serves_them() {
         ("/api/v1/plans/audit", &["get"]),
         ("/api/v1/scenarios/outage", &["post"]),
         ("/api/v1/scenarios", &["get"]),
+        ("/api/v1/scenarios/{id}", &["get"]),
+        ("/api/v1/scenarios/presets", &["get"]),
+        ("/api/v1/children/{id}/plan/sheet", &["get"]),
+        ("/api/v1/config", &["get"]),
+        ("/api/v1/me", &["get"]),
+        ("/readyz", &["get"]),
     ];
     for (path, methods) in contract {
         for m in methods {
@@ -127,9 +133,18 @@ async fn openapi_describes_every_contract_path_and_the_router_serves_them() {
     }
     assert!(!doc["paths"]["/api/v1/children"]["get"]["security"].as_array().unwrap().contains(&json!({})));
     assert!(doc["paths"]["/api/v1/nearest/power"]["get"]["security"].as_array().unwrap().contains(&json!({})));
-    let param = |path: &str, name: &str| -> Value {
-        doc["paths"][path]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["schema"].clone()
-    };
+    // A parameter's schema, following a `$ref` to the components (enums are shared there).
+    let param =
+        |path: &str, name: &str| -> Value {
+            let schema =
+                doc["paths"][path]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()
+                    ["schema"]
+                    .clone();
+            match schema["$ref"].as_str().or_else(|| schema["oneOf"][0]["$ref"].as_str()) {
+                Some(r) => doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")].clone(),
+                None => schema,
+            }
+        };
     assert_eq!(param("/api/v1/nearest/power", "k")["maximum"], 100.0);
     assert_eq!(param("/api/v1/nearest/power", "k")["default"], 5);
     assert_eq!(param("/api/v1/nearest/power", "outlet")["enum"], json!(["ac100v", "dc12v", "usb"]));
