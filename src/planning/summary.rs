@@ -128,7 +128,8 @@ fn cover_pinned(rows: &[Vec<u64>], hidden: &[Vec<bool>]) -> Option<(usize, usize
 /// lowers at least 1 (conformal decomposition). So a cell can rise iff its head reaches
 /// its tail, and fall (when ≥ 1) iff its tail reaches its head, without using the cell.
 pub fn recoverable(rows: &[Vec<u64>], hidden: &[Vec<bool>]) -> Vec<(usize, usize)> {
-    let width = rows[0].len();
+    // No districts (an empty city): nothing published, nothing to recover.
+    let Some(width) = rows.first().map(Vec::len) else { return Vec::new() };
     // Each hidden cell as (from, to, value): node j < width is column j, width + d district d.
     let edges: Vec<(usize, usize, u64)> = (0..rows.len())
         .flat_map(|d| (0..width).map(move |j| (d, j)))
@@ -282,6 +283,12 @@ mod tests {
         let rows = table(&[&[3, 4], &[12, 5], &[10, 10]]);
         let one_kind = vec![vec![false, true, false], vec![false, false, false], vec![false; 3]];
         assert_eq!(recoverable(&rows, &one_kind), vec![(0, 1)], "its district's count minus the other kind");
+    }
+
+    #[test]
+    fn an_empty_city_has_nothing_to_hide_or_recover() {
+        assert_eq!(recoverable(&[], &[]), vec![]);
+        assert_eq!(hidden_cells(&[]), Vec::<Vec<bool>>::new());
     }
 
     #[test]
