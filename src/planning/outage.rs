@@ -102,84 +102,25 @@ pub fn run_outage(
 ) -> OutageResult {
     let index = IndexedArea::new(area);
     let inside = |lon: f64, lat: f64| index.covers(lon, lat);
-
-    let (affected, points_out) = {
-        let children = catalog.children.read();
-        let points = catalog.power_points.read();
-        let b = index.bbox;
-        let mut affected: Vec<Entry<ChildProps>> = children
-            .in_bbox(b.0, b.1, b.2, b.3)
-            .into_iter()
-            .filter(|(_, lon, lat, _)| inside(*lon, *lat))
-            .map(|(_, _, _, c)| c.clone())
-            .collect();
-        affected.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut out: Vec<String> = points
-            .in_bbox(b.0, b.1, b.2, b.3)
-            .into_iter()
-            .filter(|(_, lon, lat, p)| inside(*lon, *lat) && !p.props.grid_independent)
-            .map(|(id, _, _, _)| id.to_owned())
-            .collect();
-        out.sort();
-        (affected, out)
-    };
+    let (affected, points_out) = inside_area(catalog, &index);
     let out_set: std::collections::HashSet<&str> = points_out.iter().map(String::as_str).collect();
     let at_risk: Vec<&Entry<ChildProps>> =
         affected.iter().filter(|c| c.props.autonomy_h().is_some_and(|h| h < hours)).collect();
-
-    // Candidates per child from the index (its k nearest compatible points); points are
-    // numbered in order of first appearance. When the potentials cannot rule out a farther
-    // point for some children, those children get twice as many candidates and the flow is
-    // solved again, up to MAX_CANDIDATES_PER_CHILD.
-    let mut point_index: HashMap<String, usize> = HashMap::new();
-    let mut point_list: Vec<Entry<PowerPointProps>> = Vec::new();
-    let mut k_of = vec![CANDIDATES_PER_CHILD; at_risk.len()];
-    let mut demands: Vec<Demand> = Vec::with_capacity(at_risk.len());
-    let mut fetch: Vec<usize> = (0..at_risk.len()).collect();
+    let mut candidates = Candidates::new(at_risk.len());
     let solution = loop {
-        {
-            let points = catalog.power_points.read();
-            for &c in &fetch {
-                let child = at_risk[c];
-                let hits = points.nearest(child.lon, child.lat, k_of[c], None, |p: &Entry<PowerPointProps>| {
-                    !out_set.contains(p.id.as_str()) && serves_child(&p.props, &child.props, false)
-                });
-                let horizon_m = (hits.len() == k_of[c]).then(|| hits.last().map_or(0.0, |h| h.distance_m));
-                let candidates = hits
-                    .into_iter()
-                    .map(|h| {
-                        let idx = *point_index.entry(h.id.to_owned()).or_insert_with(|| {
-                            point_list.push(h.value.clone());
-                            point_list.len() - 1
-                        });
-                        (idx, h.distance_m)
-                    })
-                    .collect();
-                let demand = Demand { devices: child.props.life_critical().collect(), candidates, horizon_m };
-                if c < demands.len() {
-                    demands[c] = demand;
-                } else {
-                    demands.push(demand);
-                }
-            }
-        }
-        let refs: Vec<&PowerPointProps> = point_list.iter().map(|p| &p.props).collect();
+        candidates.fetch(catalog, &at_risk, &out_set);
+        let refs: Vec<&PowerPointProps> = candidates.points.iter().map(|p| &p.props).collect();
         let short_h: Vec<f64> =
-            holds_of(&point_list, &inside, hours).iter().map(|h| h.map_or(0.0, |h| hours - h)).collect();
-        let solution = assign_lasting_first(&refs, &demands, &short_h);
-        fetch = solution.extend.iter().copied().filter(|&c| k_of[c] < MAX_CANDIDATES_PER_CHILD).collect();
-        if fetch.is_empty() {
+            holds_of(&candidates.points, &inside, hours).iter().map(|h| h.map_or(0.0, |h| hours - h)).collect();
+        let solution = assign_lasting_first(&refs, &candidates.demands, &short_h);
+        if !candidates.widen(&solution.extend) {
             break solution;
         }
-        for &c in &fetch {
-            k_of[c] = (k_of[c] * 2).min(MAX_CANDIDATES_PER_CHILD);
-        }
     };
-
-    let holds = holds_of(&point_list, &inside, hours);
+    let holds = holds_of(&candidates.points, &inside, hours);
     let picked: Vec<Choice> =
-        solution.point_of.iter().zip(&demands).map(|(p, d)| (*p, d.candidates.as_slice())).collect();
-    let mut result = answer(&at_risk, &picked, &point_list, &holds, (travel, plans, hours));
+        solution.point_of.iter().zip(&candidates.demands).map(|(p, d)| (*p, d.candidates.as_slice())).collect();
+    let mut result = answer(&at_risk, &picked, &candidates.points, &holds, (travel, plans, hours));
     result.affected = affected.iter().map(|c| c.id.clone()).collect();
     result.points_out = points_out;
     result.optimal = solution.optimal;
@@ -190,6 +131,93 @@ pub fn run_outage(
         0.0
     };
     result
+}
+
+/// The children inside the area and the grid-dependent points it darkens, each by id;
+/// candidates come from the R-trees inside the area's envelope, not a scan of everything.
+fn inside_area(catalog: &Catalog, index: &IndexedArea) -> (Vec<Entry<ChildProps>>, Vec<String>) {
+    let children = catalog.children.read();
+    let points = catalog.power_points.read();
+    let b = index.bbox;
+    let mut affected: Vec<Entry<ChildProps>> = children
+        .in_bbox(b.0, b.1, b.2, b.3)
+        .into_iter()
+        .filter(|(_, lon, lat, _)| index.covers(*lon, *lat))
+        .map(|(_, _, _, c)| c.clone())
+        .collect();
+    affected.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut out: Vec<String> = points
+        .in_bbox(b.0, b.1, b.2, b.3)
+        .into_iter()
+        .filter(|(_, lon, lat, p)| index.covers(*lon, *lat) && !p.props.grid_independent)
+        .map(|(id, _, _, _)| id.to_owned())
+        .collect();
+    out.sort();
+    (affected, out)
+}
+
+/// Candidate points per at-risk child from the index (its k nearest compatible points that
+/// are up), points numbered in order of first appearance. When the potentials cannot rule
+/// out a farther point for some children, those get twice as many candidates and the flow
+/// is solved again, up to [`MAX_CANDIDATES_PER_CHILD`].
+struct Candidates<'a> {
+    point_index: HashMap<String, usize>,
+    points: Vec<Entry<PowerPointProps>>,
+    k_of: Vec<usize>,
+    demands: Vec<Demand<'a>>,
+    /// The children whose candidates the next [`Candidates::fetch`] reads.
+    pending: Vec<usize>,
+}
+
+impl<'a> Candidates<'a> {
+    fn new(children: usize) -> Self {
+        Candidates {
+            point_index: HashMap::new(),
+            points: Vec::new(),
+            k_of: vec![CANDIDATES_PER_CHILD; children],
+            demands: Vec::with_capacity(children),
+            pending: (0..children).collect(),
+        }
+    }
+
+    fn fetch(&mut self, catalog: &Catalog, at_risk: &[&'a Entry<ChildProps>], out: &std::collections::HashSet<&str>) {
+        let index = catalog.power_points.read();
+        for c in std::mem::take(&mut self.pending) {
+            let child = at_risk[c];
+            let k = self.k_of[c];
+            let hits = index.nearest(child.lon, child.lat, k, None, |p: &Entry<PowerPointProps>| {
+                !out.contains(p.id.as_str()) && serves_child(&p.props, &child.props, false)
+            });
+            let horizon_m = (hits.len() == k).then(|| hits.last().map_or(0.0, |h| h.distance_m));
+            let (point_index, points) = (&mut self.point_index, &mut self.points);
+            let candidates = hits
+                .into_iter()
+                .map(|h| {
+                    let idx = *point_index.entry(h.id.to_owned()).or_insert_with(|| {
+                        points.push(h.value.clone());
+                        points.len() - 1
+                    });
+                    (idx, h.distance_m)
+                })
+                .collect();
+            let demand = Demand { devices: child.props.life_critical().collect(), candidates, horizon_m };
+            if c < self.demands.len() {
+                self.demands[c] = demand;
+            } else {
+                self.demands.push(demand);
+            }
+        }
+    }
+
+    /// Doubles the candidates of the children the solver asked to extend; `false` when none
+    /// can grow any more (the solution stands).
+    fn widen(&mut self, extend: &[usize]) -> bool {
+        self.pending = extend.iter().copied().filter(|&c| self.k_of[c] < MAX_CANDIDATES_PER_CHILD).collect();
+        for &c in &self.pending {
+            self.k_of[c] = (self.k_of[c] * 2).min(MAX_CANDIDATES_PER_CHILD);
+        }
+        !self.pending.is_empty()
+    }
 }
 
 /// Per point, how long it holds when that is less than the outage (`None`: it lasts).
