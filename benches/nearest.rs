@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark, not a request path
 //! In-process nearest queries at scale: k = 5 at 100,000 and 1,000,000 points, plus the
 //! bulk load. Reproduce with `cargo bench --bench nearest`.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark, not a request path
 //! Planning at city-to-prefecture scale: the 個別避難計画 audit over 10,000 children with
 //! plans, and the outage assignment for 1,000 / 10,000 / 50,000 at-risk children over 5,000
 //! power points. Reproduce with `cargo bench --bench planning`.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark, not a request path
 //! Nearest latency while a bulk write lands: 100,000 power points indexed, readers asking
 //! k = 5 nearest without pause, while the follower applies a 100,000-feature write (the
 //! issue 18 case: p99 went from 7.5 ms to 317 ms when the lock was held for the batch).

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 //! The outage assignment against independent optima: brute force over every assignment for
 //! small instances (up to 8 children, one to three devices each, outlets of mixed sizes and
 //! binding watts), an independent depth-first search for medium ones, and the Hungarian

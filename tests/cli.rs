@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 //! The binary as an operator uses it: imports, exports, tokens, and a server killed hard.
 
 use std::io::{BufRead, BufReader, Read, Write};

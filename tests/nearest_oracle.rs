@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 //! The geodesic R-tree against brute force: random points over the whole globe (poles and
 //! the antimeridian included), random filters and k — the answers must be identical.
 

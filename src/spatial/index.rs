@@ -349,7 +349,9 @@ fn box_envelope(min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64) -> AABB<
 
 /// Asks the CPU to start loading the children of a subtree the walk will visit next: with
 /// a million points the lower levels are not in cache, and the loads then overlap.
+/// The one `unsafe` in the crate (Cargo.toml denies it elsewhere).
 #[inline(always)]
+#[allow(unsafe_code)]
 fn prefetch<T>(ptr: *const T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: prefetching is a hint; it never faults, whatever the address.

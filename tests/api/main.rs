@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 //! API tests: the whole router against a real database file, called without a socket.
 //! One binary for all modules, so the crate is linked once.
 

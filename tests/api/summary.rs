@@ -122,6 +122,12 @@ async fn openapi_describes_every_contract_path_and_the_router_serves_them() {
             "{path} is documented but not routed"
         );
     }
+}
+
+#[tokio::test]
+async fn openapi_states_security_limits_and_answer_shapes() {
+    let app = TestApp::new().await;
+    let (_, doc) = app.get("/api/v1/openapi.json", None).await;
     assert!(doc["components"]["schemas"]["PowerPointProps"]["properties"]["outlets"].is_object());
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     for (path, item) in doc["paths"].as_object().unwrap() {
