@@ -80,7 +80,11 @@ pub(super) async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
     for (role, token) in tokens {
         println!("demo token ({role}): {token}");
     }
-    crate::http::serve(listener, app(state), shutdown()).await?;
+    crate::http::serve(listener, app(state.clone()), shutdown()).await?;
+    // The last few seconds' token uses, which the background writer has not reached yet.
+    if let Err(e) = state.flush_token_uses().await {
+        tracing::warn!(error = %e, "could not write the last token uses");
+    }
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! Who is calling: bearer tokens, looked up by their SHA-256 hash.
 //!
 //! Authentication is an extractor, so a handler that needs a role says so by calling
-//! [`Caller::require`]; a missing token is "anonymous", an unknown one is a 401.
+//! [`Caller::require`]; a missing token is "anonymous", an unknown, revoked or expired one
+//! is a 401 (codes `unauthorized`, `token_revoked`, `token_expired`).
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -9,12 +10,16 @@ use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 
+use time::OffsetDateTime;
+
+use super::token_cache::Cached;
 use super::{AppState, Error, Result};
-use crate::domain::auth::{AccessEntry, Action, Role, TokenRecord};
+use crate::domain::auth::{AccessEntry, Action, Refusal, Role, TokenRecord};
 use crate::store::now_rfc3339;
 
-/// How long a token read from the database is trusted before it is read again: short
-/// enough that a deleted token or an unbound child stops working on every instance soon.
+/// How long a token read from the database is trusted before it is read again. Revocations
+/// and unbound children reach every instance's cache on the change feed at once (see
+/// `token_cache`); this is only the safety net for a follower that cannot read the feed.
 const TOKEN_CACHE_TTL: Duration = Duration::from_secs(30);
 
 /// Hex SHA-256 of a token secret: the only form in which tokens are stored.
@@ -108,22 +113,37 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|s| !s.is_empty())
             .ok_or_else(|| Error::Unauthorized("Authorization must be \"Bearer <token>\"".into()))?;
         let hash = hash_token(secret);
-        if let Some((t, read_at)) = state.tokens.read().get(&hash)
-            && read_at.elapsed() < TOKEN_CACHE_TTL
-        {
-            return Ok(Caller::Token(t.clone()));
+        let at = OffsetDateTime::now_utc();
+        let cached = state.tokens.read().get(&hash).filter(|(_, c)| c.read_at.elapsed() < TOKEN_CACHE_TTL).cloned();
+        let (record, cached) = match cached {
+            Some(entry) => entry,
+            None => read_token(state, &hash).await?.ok_or_else(|| Error::Unauthorized("unknown token".into()))?,
+        };
+        cached.standing.check(at).map_err(|refusal| {
+            let code = match refusal {
+                Refusal::Revoked => "token_revoked",
+                Refusal::Expired(_) => "token_expired",
+            };
+            Error::TokenRefused { code, message: refusal.to_string() }
+        })?;
+        state.token_state.note_use(&cached.standing.id, at);
+        Ok(Caller::Token(record))
+    }
+}
+
+/// Reads a token from the database and caches it (revoked ones too: a revocation is final).
+/// Tokens made by `powermap token create` while we run are found on first use.
+async fn read_token(state: &AppState, hash: &str) -> Result<Option<(TokenRecord, Cached)>> {
+    let generation = state.token_state.generation();
+    match state.store.tokens().lookup(hash).await? {
+        Some((record, standing)) => {
+            let entry = (record, Cached { standing, read_at: Instant::now() });
+            state.token_state.remember(&state.tokens, hash, entry.clone(), generation);
+            Ok(Some(entry))
         }
-        // Tokens made by `powermap token create` while we run are found on first use; a
-        // cached one is read again after the TTL, so a child unbound elsewhere drops out.
-        match state.store.tokens().find(&hash).await? {
-            Some(t) => {
-                state.tokens.write().insert(hash, (t.clone(), Instant::now()));
-                Ok(Caller::Token(t))
-            }
-            None => {
-                state.tokens.write().remove(&hash);
-                Err(Error::Unauthorized("unknown token".into()))
-            }
+        None => {
+            state.tokens.write().remove(hash);
+            Ok(None)
         }
     }
 }

@@ -50,6 +50,14 @@ pub enum Error {
     /// 401: no token where one is needed, or an unknown token.
     #[error("{0}")]
     Unauthorized(String),
+    /// 401: a known token that is revoked or past its expiry date.
+    #[error("{message}")]
+    TokenRefused {
+        /// `token_revoked` or `token_expired`, so a page can say what to do.
+        code: &'static str,
+        /// What happened and what to do.
+        message: String,
+    },
     /// 403: the token lacks the right.
     #[error("{0}")]
     Forbidden(String),
@@ -89,6 +97,7 @@ impl Error {
         match self {
             Error::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Error::TokenRefused { code, .. } => (StatusCode::UNAUTHORIZED, code),
             Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

@@ -13,6 +13,7 @@ mod scenarios;
 mod serve;
 mod sheet;
 mod summary;
+mod token_cache;
 mod web;
 
 pub use auth::{Caller, hash_token};
@@ -48,9 +49,11 @@ pub struct AppState {
     pub store: Store,
     /// The live indexes.
     pub catalog: Arc<Catalog>,
-    /// Tokens seen recently, by hash, with when they were read, so most requests need no
-    /// database round trip; entries expire (see `auth`) so a change made elsewhere applies.
-    pub tokens: Arc<RwLock<HashMap<String, (TokenRecord, std::time::Instant)>>>,
+    /// Tokens seen recently, by hash, with their standing and when they were read, so most
+    /// requests need no database round trip; the change feed drops entries it touches.
+    pub tokens: Arc<RwLock<HashMap<String, (TokenRecord, token_cache::Cached)>>>,
+    /// The token cache's invalidations and the last-used times waiting to be written.
+    pub token_state: Arc<token_cache::TokenState>,
     /// Settings.
     pub config: Arc<ServeConfig>,
     /// The indexes' only writer; writes wait for it so the writer reads its own write.
@@ -67,19 +70,25 @@ impl AppState {
         catalog.load(store.resources().load_all::<crate::domain::ShelterProps>().await?);
         catalog.load(store.resources().load_all::<crate::domain::ChildProps>().await?);
         let catalog = Arc::new(catalog);
-        Ok(Self {
-            store,
-            follower: Follower::new(Arc::clone(&catalog), loaded_at_change),
-            catalog,
-            tokens: Arc::new(RwLock::new(HashMap::new())),
-            config: Arc::new(config),
-        })
+        let follower = Follower::new(Arc::clone(&catalog), loaded_at_change);
+        let tokens = Arc::new(RwLock::new(HashMap::new()));
+        let token_state = Arc::new(token_cache::TokenState::default());
+        follower.on_change(token_cache::listener(Arc::clone(&tokens), Arc::clone(&token_state)));
+        Ok(Self { store, follower, catalog, tokens, token_state, config: Arc::new(config) })
     }
 
     /// Starts the follower (polling every `poll`, and listening on PostgreSQL at `url`):
-    /// without it no write reaches the indexes. Call once per instance.
+    /// without it no write reaches the indexes; and the writer of last-used times. Call once
+    /// per instance.
     pub fn follow(&self, url: &str, poll: std::time::Duration) {
         crate::planning::feed::follow(self.store.clone(), Arc::clone(&self.follower), url.to_owned(), poll);
+        token_cache::flush_every(Arc::clone(&self.token_state), self.store.clone(), token_cache::FLUSH_EVERY);
+    }
+
+    /// Writes the last-used times noted so far (the background task does it every few
+    /// seconds; a server shutting down, or a test, calls it to write them now).
+    pub async fn flush_token_uses(&self) -> crate::store::Result<usize> {
+        self.token_state.flush(&self.store).await
     }
 
     /// Waits until this instance's indexes show change `seq` (a write just made here), so

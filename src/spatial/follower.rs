@@ -17,6 +17,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use super::{Catalog, Indexed};
+use crate::domain::auth::TOKEN_CHANGES;
 use crate::domain::{ChildProps, Located, PowerPointProps, Resource, ShelterProps};
 
 /// Changes applied per round trip.
@@ -38,22 +39,38 @@ pub trait ChangeFeed: Send + Sync + 'static {
     fn present<P: Indexed>(&self, ids: &[&str]) -> impl Future<Output = Result<Vec<Located<P>>, Self::Error>> + Send;
 }
 
+/// Told of each batch of changed ids, by collection, after the indexes have applied it and
+/// before the watermark moves: caches that are not indexes (the token cache, one layer up)
+/// drop what changed, so a writer waiting on [`Follower::wait_for`] knows they have.
+pub type ChangeListener = Box<dyn Fn(&str, &[&str]) + Send + Sync>;
+
 /// One instance's follower: the catalog it writes and how far it has got.
 pub struct Follower {
     catalog: Arc<Catalog>,
     applied: watch::Sender<i64>,
     wake: Notify,
+    listeners: parking_lot::RwLock<Vec<ChangeListener>>,
 }
 
 impl Follower {
     /// A follower for indexes loaded when the feed stood at `loaded_at`.
     pub fn new(catalog: Arc<Catalog>, loaded_at: i64) -> Arc<Self> {
-        Arc::new(Self { catalog, applied: watch::Sender::new(loaded_at), wake: Notify::new() })
+        Arc::new(Self {
+            catalog,
+            applied: watch::Sender::new(loaded_at),
+            wake: Notify::new(),
+            listeners: parking_lot::RwLock::new(Vec::new()),
+        })
     }
 
     /// The indexes it writes.
     pub fn catalog(&self) -> &Arc<Catalog> {
         &self.catalog
+    }
+
+    /// Adds a listener for every later batch of changes.
+    pub fn on_change(&self, listener: ChangeListener) {
+        self.listeners.write().push(listener);
     }
 
     /// Asks for a catch-up now (a local write, a `NOTIFY`); never lost if it is busy.
@@ -94,14 +111,20 @@ impl Follower {
             for (_, collection, id) in &changes {
                 by_kind.entry(collection.as_str()).or_default().push(id.as_str());
             }
-            for (collection, mut ids) in by_kind {
+            for (collection, ids) in &mut by_kind {
                 ids.sort_unstable();
                 ids.dedup();
-                match collection {
-                    PowerPointProps::COLLECTION => self.refresh::<PowerPointProps, F>(feed, &ids).await?,
-                    ShelterProps::COLLECTION => self.refresh::<ShelterProps, F>(feed, &ids).await?,
-                    ChildProps::COLLECTION => self.refresh::<ChildProps, F>(feed, &ids).await?,
+                match *collection {
+                    PowerPointProps::COLLECTION => self.refresh::<PowerPointProps, F>(feed, ids).await?,
+                    ShelterProps::COLLECTION => self.refresh::<ShelterProps, F>(feed, ids).await?,
+                    ChildProps::COLLECTION => self.refresh::<ChildProps, F>(feed, ids).await?,
+                    TOKEN_CHANGES => {} // no index: the listeners' business
                     other => tracing::warn!(collection = other, "unknown collection in changes"),
+                }
+            }
+            for listener in self.listeners.read().iter() {
+                for (collection, ids) in &by_kind {
+                    listener(collection, ids);
                 }
             }
             self.applied.send_replace(last);

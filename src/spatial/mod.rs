@@ -6,5 +6,5 @@ pub mod geodesy;
 mod index;
 
 pub use catalog::{Catalog, Entry, Indexed};
-pub use follower::{ChangeFeed, Follower};
+pub use follower::{ChangeFeed, ChangeListener, Follower};
 pub use index::{Hit, SpatialIndex};

@@ -22,7 +22,7 @@ pub use error::{Result, StoreError};
 pub use plans::Plans;
 pub use resources::{Resources, WriteMode, Written};
 pub use scenarios::{SavedScenario, Scenarios};
-pub use tokens::Tokens;
+pub use tokens::{NewToken, Revocation, SignIn, Tokens};
 
 use sqlx::AnyConnection;
 use sqlx::AnyPool;

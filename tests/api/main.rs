@@ -13,4 +13,5 @@ mod resources;
 mod routes;
 mod scenarios;
 mod summary;
+mod tokens;
 mod web;
