@@ -867,3 +867,158 @@ fn child_reads_beside_a_long_import_are_answered_and_logged_and_api_writes_never
     let busy = writes.iter().filter(|s| **s == 503).count();
     eprintln!("{reads} reads and {} API writes ({busy} answered 503) beside the import", writes.len());
 }
+
+/// `token create` with these arguments, insisting on success; returns the secret.
+fn new_token(db: &Db, args: &[&str]) -> String {
+    let out = powermap(db, &[&["token", "create"], args].concat());
+    stdout_of(&out).trim().to_owned()
+}
+
+/// `token list --format json`, by name (the tests give each live name once).
+fn listed(db: &Db) -> Vec<Value> {
+    let out = powermap(db, &["token", "list", "--format", "json"]);
+    let list: Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    list.as_array().unwrap().clone()
+}
+
+/// Runs a command expected to fail; returns its one-line reason.
+#[track_caller]
+fn one_line_failure(out: std::process::Output) -> String {
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
+#[test]
+fn token_list_never_shows_a_secret_and_revoke_takes_an_id_or_an_unambiguous_name() {
+    let db = db();
+    let demo = format!("{}/fixtures/shiroi/children.geojson", env!("CARGO_MANIFEST_DIR"));
+    assert!(powermap(&db, &["import", "children", &demo]).status.success());
+    let secrets = [
+        new_token(&db, &["--role", "planner", "--name", "危機管理課 当直"]),
+        new_token(&db, &["--role", "coordinator", "--name", "障害福祉課", "--expires", "2099-12-31"]),
+        new_token(&db, &["--role", "family", "--child", "child-001", "--child", "child-002", "--name", "山田家"]),
+        new_token(&db, &["--role", "coordinator", "--name", "障害福祉課"]),
+    ];
+    let table = stdout_of(&powermap(&db, &["token", "list"]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("ID") && lines[0].contains("名前") && lines[0].contains("最終利用"), "{table}");
+    assert_eq!(lines.len(), 6, "header, four tokens, count: {table}");
+    assert!(
+        table.contains("child-001,child-002") && table.contains("2099-12-31") && table.contains("山田家"),
+        "{table}"
+    );
+    // Columns line up as a terminal draws them (Japanese characters are two columns wide).
+    let role_column = |line: &str| {
+        let at = ["planner", "coordinator", "family", "権限"].iter().filter_map(|r| line.find(r)).min().unwrap();
+        unicode_width::UnicodeWidthStr::width(&line[..at])
+    };
+    assert!(lines[..5].iter().all(|l| role_column(l) == role_column(lines[0])), "{table}");
+    let json = serde_json::to_string(&listed(&db)).unwrap();
+    for secret in &secrets {
+        let hash = powermap::http::hash_token(secret);
+        assert!(!table.contains(secret.as_str()) && !table.contains(&hash), "the table shows a secret or its hash");
+        assert!(!json.contains(secret.as_str()) && !json.contains(&hash), "the JSON shows a secret or its hash");
+    }
+    assert!(listed(&db).iter().all(|t| t.get("hash").is_none() && t["id"].as_str().unwrap().starts_with("tok-")));
+
+    let ids = |name: &str| -> Vec<String> {
+        listed(&db).iter().filter(|t| t["name"] == name).map(|t| t["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let twins = ids("障害福祉課");
+    let reason = one_line_failure(powermap(&db, &["token", "revoke", "障害福祉課"]));
+    assert!(reason.contains(&twins[0]) && reason.contains(&twins[1]), "an ambiguous name lists the ids: {reason}");
+    assert!(stdout_of(&powermap(&db, &["token", "revoke", &twins[1]])).contains("失効させました"));
+    assert!(stdout_of(&powermap(&db, &["token", "revoke", "障害福祉課"])).contains(&twins[0]), "one live token left");
+    assert!(stdout_of(&powermap(&db, &["token", "revoke", "危機管理課 当直"])).contains("失効させました"));
+    assert!(
+        stdout_of(&powermap(&db, &["token", "revoke", "危機管理課 当直"])).contains("失効済み"),
+        "again: no change"
+    );
+    let reason = one_line_failure(powermap(&db, &["token", "revoke", "nobody"]));
+    assert!(reason.contains("nobody"), "{reason}");
+
+    let revoked: Vec<(String, bool)> =
+        listed(&db).iter().map(|t| (t["name"].as_str().unwrap().to_owned(), !t["revoked_at"].is_null())).collect();
+    assert_eq!(
+        revoked,
+        [
+            ("危機管理課 当直".into(), true),
+            ("障害福祉課".into(), true),
+            ("山田家".into(), false),
+            ("障害福祉課".into(), true)
+        ]
+    );
+    let table = stdout_of(&powermap(&db, &["token", "list"]));
+    assert_eq!(table.matches("失効 ").count(), 3, "{table}");
+}
+
+#[test]
+fn token_names_and_expiry_dates_are_checked_when_made() {
+    let db = db();
+    for (date, needle) in [("2027/03/31", "YYYY-MM-DD"), ("2027-02-30", "YYYY-MM-DD"), ("2020-01-01", "already past")] {
+        let out = powermap(&db, &["token", "create", "--role", "planner", "--name", "x", "--expires", date]);
+        let reason = one_line_failure(out);
+        assert!(reason.contains("--expires") && reason.contains(needle), "{reason}");
+    }
+    let reason = one_line_failure(powermap(&db, &["token", "create", "--role", "planner", "--name", "a\nb"]));
+    assert!(reason.contains("--name") && reason.contains("control"), "{reason}");
+    assert!(listed(&db).is_empty(), "nothing was stored");
+}
+
+/// Today's date in Japan, as the server judges expiry.
+fn today_in_japan() -> time::Date {
+    time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9)).date()
+}
+
+/// Moves a token's last day, as if time had passed (the command refuses past dates).
+fn set_expiry(db: &Db, name: &str, last_day: time::Date) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        let done = sqlx::query("UPDATE tokens SET expires_on = $1 WHERE name = $2")
+            .bind(last_day.to_string())
+            .bind(name.to_owned())
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 1);
+    });
+}
+
+#[test]
+fn a_running_server_accepts_a_token_all_of_its_last_day_and_refuses_it_after_or_once_revoked() {
+    let db = db();
+    let today = today_in_japan().to_string();
+    let last_day = new_token(&db, &["--role", "coordinator", "--name", "今日まで", "--expires", &today]);
+    let past = new_token(&db, &["--role", "coordinator", "--name", "昨日まで", "--expires", &today]);
+    set_expiry(&db, "昨日まで", today_in_japan().previous_day().unwrap());
+    let doomed = new_token(&db, &["--role", "coordinator", "--name", "失効予定"]);
+    let (mut server, addr, _) = serve(&db, &[]);
+    let audit = "/api/v1/plans/audit";
+    assert_eq!(http(&addr, "GET", audit, Some(&last_day), None).0, 200, "accepted on its last day");
+    let (status, answer) = http(&addr, "GET", audit, Some(&past), None);
+    assert_eq!((status, answer["error"]["code"].as_str()), (401, Some("token_expired")), "{answer}");
+    assert_eq!(http(&addr, "GET", audit, Some(&doomed), None).0, 200, "cached by the server now");
+    assert!(stdout_of(&powermap(&db, &["token", "revoke", "失効予定"])).contains("失効させました"));
+    let revoked = std::time::Instant::now();
+    let refused = loop {
+        let (status, answer) = http(&addr, "GET", audit, Some(&doomed), None);
+        if status == 401 || revoked.elapsed() > std::time::Duration::from_secs(3) {
+            break (status, answer);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    eprintln!("the server refused the token revoked from the command line after {:?}", revoked.elapsed());
+    assert_eq!((refused.0, refused.1["error"]["code"].as_str()), (401, Some("token_revoked")), "{}", refused.1);
+    // A graceful stop writes the last uses the background writer has not reached yet.
+    let stopped = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(stopped.success());
+    assert!(server.wait().unwrap().success());
+    let used: Vec<(String, bool)> =
+        listed(&db).iter().map(|t| (t["name"].as_str().unwrap().to_owned(), !t["last_used_at"].is_null())).collect();
+    assert_eq!(used, [("今日まで".into(), true), ("昨日まで".into(), false), ("失効予定".into(), true)]);
+}

@@ -9,6 +9,7 @@ mod import;
 mod progress;
 mod scenario;
 mod serve;
+mod table;
 mod token;
 
 use std::path::PathBuf;

@@ -17,6 +17,7 @@ pub mod plan;
 pub mod power_point;
 pub mod shelter;
 pub mod spreadsheet;
+pub mod text;
 pub mod travel;
 pub mod vocabulary;
 
