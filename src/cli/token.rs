@@ -10,7 +10,7 @@ use crate::domain::ChildProps;
 use crate::domain::auth::{Role, TokenInfo, TokenRecord, date_in_japan, parse_expiry};
 use crate::domain::hours::JST;
 use crate::domain::text::check_name;
-use crate::http::hash_token;
+use crate::http::{hash_token, new_secret};
 use crate::store::{NewToken, Revocation, Store};
 
 /// Token actions.
@@ -89,12 +89,6 @@ async fn create(db: &str, role: &str, children: Vec<String>, name: String, expir
     store.tokens().create_with(&record, NewToken { expires_on, demo: false }, at).await?;
     println!("{secret}");
     Ok(())
-}
-
-/// 256 random bits, hex, with a prefix that makes leaked tokens easy to search for.
-pub(crate) fn new_secret() -> String {
-    let bytes: [u8; 32] = rand::random();
-    format!("pm_{}", hex::encode(bytes))
 }
 
 async fn list(db: &str, format: ListFormat) -> Result<()> {

@@ -27,6 +27,13 @@ pub fn hash_token(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// A new token secret: 256 random bits, hex, with a prefix that makes leaked tokens easy
+/// to search for (in logs, in code).
+pub fn new_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!("pm_{}", hex::encode(bytes))
+}
+
 /// The caller of a request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Caller {

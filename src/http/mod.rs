@@ -14,9 +14,10 @@ mod serve;
 mod sheet;
 mod summary;
 mod token_cache;
+mod tokens;
 mod web;
 
-pub use auth::{Caller, hash_token};
+pub use auth::{Caller, hash_token, new_secret};
 pub use error::{Detail, Error, Result};
 pub use openapi::document;
 pub use roles::{ChildReader, Member, Planner, Staff};
@@ -110,6 +111,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(summary::router())
         .merge(plans::router())
         .merge(scenarios::router())
+        .merge(tokens::router())
         .merge(openapi::router())
 }
 

@@ -207,6 +207,11 @@ impl Tokens<'_> {
         rows.iter().map(|row| info(row, &mut children)).collect()
     }
 
+    /// One token as listed, by id.
+    pub async fn get(&self, id: &str) -> Result<Option<TokenInfo>> {
+        Ok(self.list().await?.into_iter().find(|t| t.id == id))
+    }
+
     /// Records when tokens were last used, in one transaction: each `(id, at)` moves the
     /// token's `last_used_at` forward (never back, when instances flush out of order).
     pub async fn record_use(&self, uses: &[(String, OffsetDateTime)]) -> Result<()> {
