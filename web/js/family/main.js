@@ -10,6 +10,7 @@ import { fillOptions, setMessage, showError, wireLang, wireTokenBox } from "../c
 import * as childBox from "./child.js";
 import * as results from "./results.js";
 import { ask } from "./search.js";
+import { takeTokenFromFragment } from "./signin.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -89,6 +90,7 @@ function wire() {
 }
 
 async function main() {
+  takeTokenFromFragment(); // first: before anything reads the saved token
   wireLang(redraw);
   await migrateLegacyToken();
   const config = await loadConfig();
