@@ -108,13 +108,13 @@ pub struct PowerReport {
     /// The point's status from then on.
     pub status: Status,
     /// Outlets free for another device.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole::opt_u32")]
     pub free_outlets: Option<u32>,
     /// Hours of fuel (or stored energy) left at `at`.
     #[serde(default)]
     pub fuel_h_left: Option<f64>,
     /// People waiting.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole::opt_u32")]
     pub queue_people: Option<u32>,
     /// Free text.
     #[serde(default)]

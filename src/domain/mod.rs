@@ -20,6 +20,7 @@ pub mod spreadsheet;
 pub mod text;
 pub mod travel;
 pub mod vocabulary;
+pub mod whole;
 
 pub use child::{Child, ChildProps, Conflict, Contact, Device, DeviceKind, Hospital};
 pub use feature::{FieldError, Located, Resource, parse_feature, validate_id};

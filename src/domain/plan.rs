@@ -60,21 +60,27 @@ impl Severity {
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
     /// The version this edit started from; 0 when the child has no plan yet.
+    #[serde(deserialize_with = "super::whole::i64")]
+    #[schema(minimum = 0)]
     pub version: i64,
     /// Status.
     #[serde(default)]
     pub status: PlanStatus,
     /// Planned shelter.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub shelter_id: Option<String>,
     /// Second-choice shelter.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub backup_shelter_id: Option<String>,
     /// Planned power point.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub power_point_id: Option<String>,
     /// Second-choice power point.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub backup_power_point_id: Option<String>,
     /// How the family travels.
     #[serde(default)]

@@ -62,6 +62,7 @@ pub struct Outlet {
     pub kind: OutletType,
     /// How many such outlets (1–1000); each runs one device.
     #[schema(minimum = 1, maximum = 1000)]
+    #[serde(deserialize_with = "super::whole::u32")]
     pub count: u32,
     /// Most one outlet delivers, watts.
     #[schema(exclusive_minimum = 0)]
@@ -76,6 +77,7 @@ pub struct PowerPointProps {
     /// Site kind.
     pub kind: PowerPointKind,
     /// Outlet groups (at least one).
+    #[schema(min_items = 1)]
     pub outlets: Vec<Outlet>,
     /// What the point delivers in total, watts.
     #[schema(exclusive_minimum = 0)]

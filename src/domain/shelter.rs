@@ -72,7 +72,7 @@ pub struct ShelterProps {
     #[serde(default)]
     pub hazards: Vec<Hazard>,
     /// People it holds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole::opt_u32")]
     pub capacity_people: Option<u32>,
     /// Step-free, wheelchair accessible.
     #[serde(default)]

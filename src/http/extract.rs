@@ -137,8 +137,6 @@ pub fn parse_bbox(raw: Option<&str>) -> Result<Option<[f64; 4]>> {
     let [min_lon, min_lat, max_lon, max_lat] = v.as_slice() else { return Err(bad()) };
     validate_lon_lat(*min_lon, *min_lat).map_err(|_| bad())?;
     validate_lon_lat(*max_lon, *max_lat).map_err(|_| bad())?;
-    if min_lat > max_lat {
-        return Err(bad());
-    }
-    Ok(Some([*min_lon, *min_lat, *max_lon, *max_lat]))
+    // Two opposite corners in either order: no deployment spans the antimeridian.
+    Ok(Some([min_lon.min(*max_lon), min_lat.min(*max_lat), min_lon.max(*max_lon), min_lat.max(*max_lat)]))
 }

@@ -55,24 +55,18 @@ fn answer<P: crate::domain::Resource>(
     FeatureCollection { foreign_members: Some(echo(state, asked)), ..collection(features) }
 }
 
-/// Where from and how many, shared by the location queries.
+/// How many and how far, shared by the location queries.
 macro_rules! origin_fields {
     ($(#[$m:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $f:ident: $t:ty,)* }) => {
         $(#[$m])*
         pub struct $name {
-            /// WGS 84 latitude, degrees.
-            #[param(minimum = -90, maximum = 90)]
-            pub lat: Option<f64>,
-            /// WGS 84 longitude, degrees.
-            #[param(minimum = -180, maximum = 180)]
-            pub lon: Option<f64>,
+            $($(#[$fm])* pub $f: $t,)*
             /// How many answers, 1–100 (default 5).
             #[param(minimum = 1, maximum = 100, default = 5)]
             pub k: Option<usize>,
             /// Only answers within this many geodesic metres.
             #[param(minimum = 0)]
             pub max_distance_m: Option<f64>,
-            $($(#[$fm])* pub $f: $t,)*
         }
     };
 }
@@ -82,6 +76,12 @@ origin_fields! {
     #[derive(Debug, Deserialize, IntoParams)]
     #[into_params(parameter_in = Query)]
     pub struct PowerQuery {
+        /// WGS 84 latitude, degrees.
+        #[param(required = true, minimum = -90, maximum = 90)]
+        pub lat: Option<f64>,
+        /// WGS 84 longitude, degrees.
+        #[param(required = true, minimum = -180, maximum = 180)]
+        pub lon: Option<f64>,
         /// One outlet type.
         pub outlet: Option<OutletType>,
         /// Watts an outlet and the point must deliver.
@@ -104,6 +104,12 @@ origin_fields! {
     #[derive(Debug, Deserialize, IntoParams)]
     #[into_params(parameter_in = Query)]
     pub struct ShelterQuery {
+        /// WGS 84 latitude, degrees.
+        #[param(required = true, minimum = -90, maximum = 90)]
+        pub lat: Option<f64>,
+        /// WGS 84 longitude, degrees.
+        #[param(required = true, minimum = -180, maximum = 180)]
+        pub lon: Option<f64>,
         /// Only shelters designated for this hazard.
         pub hazard: Option<Hazard>,
         /// Only this kind of shelter.
@@ -118,6 +124,12 @@ origin_fields! {
     #[derive(Debug, Deserialize, IntoParams)]
     #[into_params(parameter_in = Query)]
     pub struct ChildPowerQuery {
+        /// Origin instead of the child's home (with `lon`): WGS 84 latitude, degrees.
+        #[param(minimum = -90, maximum = 90)]
+        pub lat: Option<f64>,
+        /// Origin instead of the child's home (with `lat`): WGS 84 longitude, degrees.
+        #[param(minimum = -180, maximum = 180)]
+        pub lon: Option<f64>,
         /// Also charge-only points.
         pub include_charge_only: Option<bool>,
         /// `now`: only points open at `at` (unknown hours kept, `open_now: null`).

@@ -60,6 +60,7 @@ fn finish(generated: OpenApi) -> OpenApi {
             share_errors(op);
         }
     }
+    doc.components = doc.components.map(with_text_limits);
     doc
 }
 
@@ -104,7 +105,13 @@ fn feature_schema(props: RefOr<Schema>) -> Schema {
         .property("type", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["Point"])))
         .property(
             "coordinates",
+            // [lon, lat] or [lon, lat, height], each in its range (RFC 7946).
             utoipa::openapi::schema::ArrayBuilder::new()
+                .prefix_items([
+                    ObjectBuilder::new().schema_type(Type::Number).minimum(Some(-180.0)).maximum(Some(180.0)),
+                    ObjectBuilder::new().schema_type(Type::Number).minimum(Some(-90.0)).maximum(Some(90.0)),
+                    ObjectBuilder::new().schema_type(Type::Number),
+                ])
                 .items(ObjectBuilder::new().schema_type(Type::Number))
                 .min_items(Some(2))
                 .max_items(Some(3)),
@@ -123,16 +130,17 @@ fn feature_schema(props: RefOr<Schema>) -> Schema {
 }
 
 fn collection_schema(feature: &str) -> Schema {
-    ObjectBuilder::new()
+    let mut b = ObjectBuilder::new()
         .property("type", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["FeatureCollection"])))
-        .property("features", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref(feature)))
-        .property(
+        .property("features", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref(feature)));
+    // Only answers carry it, so a body's foreign member of that name stays free.
+    if feature.contains("Nearest") {
+        b = b.property(
             "query",
             ObjectBuilder::new().description(Some("nearest queries: what was asked and the travel assumptions used")),
-        )
-        .required("type")
-        .required("features")
-        .into()
+        );
+    }
+    b.required("type").required("features").into()
 }
 
 fn outage_request_schema() -> Schema {
@@ -144,8 +152,20 @@ fn outage_request_schema() -> Schema {
                  of exactly one; at most 100000 positions",
             )),
         )
-        .property("hours", ObjectBuilder::new().schema_type(Type::Number).description(Some("outage length, > 0")))
-        .property("name", ObjectBuilder::new().schema_type(Type::String).description(Some("save under this name")))
+        .property(
+            "hours",
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .exclusive_minimum(Some(0.0))
+                .description(Some("outage length, > 0")),
+        )
+        .property(
+            "name",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(crate::domain::MAX_NAME_CHARS))
+                .description(Some("save under this name")),
+        )
         .required("area")
         .required("hours")
         .into()
@@ -175,6 +195,7 @@ fn base() -> OpenApi {
         // Query parameters refer to these; IntoParams does not register them itself.
         .schema_from::<crate::planning::nearest::OpenFilter>()
         .schema_from::<super::plans::Format>()
+        .schema_from::<Bbox>()
         .schema_from::<Hospital>()
         .schema_from::<DistrictSummary>()
         .schema_from::<super::summary::AreaSummary>()
@@ -197,7 +218,7 @@ fn base() -> OpenApi {
         .info(InfoBuilder::new().title("powermap API").version(env!("CARGO_PKG_VERSION")).description(Some(
             "Nearest power for power-dependent children (医療的ケア児). Distances are WGS 84 geodesic metres (Karney).",
         )))
-        .components(Some(with_text_limits(components.build())))
+        .components(Some(components.build()))
         .build()
 }
 
@@ -289,6 +310,15 @@ fn with_text_limits(mut components: utoipa::openapi::Components) -> utoipa::open
                 // Dates and enums have their own shape; the limit is for free text.
                 if is_text && o.format.is_none() && o.enum_values.is_none() {
                     o.max_length = Some(max);
+                    if key == "name" {
+                        // Required names are refused when empty or blank.
+                        o.min_length = Some(1);
+                        o.pattern = Some("\\S".into());
+                    }
+                }
+                // A date or time is never the empty string (the value is refused, not "absent").
+                if is_text && o.format.is_some() {
+                    o.min_length = Some(10);
                 }
             }
             RefOr::T(Schema::Array(a)) => {
@@ -299,7 +329,7 @@ fn with_text_limits(mut components: utoipa::openapi::Components) -> utoipa::open
             _ => {}
         }
     }
-    const TEXT_BEARING: [&str; 10] = [
+    const TEXT_BEARING: [&str; 12] = [
         "PowerPointProps",
         "ShelterProps",
         "ChildProps",
@@ -310,6 +340,8 @@ fn with_text_limits(mut components: utoipa::openapi::Components) -> utoipa::open
         "PlanInput",
         "PlanBody",
         "Outlet",
+        "NewTokenBody",
+        "FamilyTokenBody",
     ];
     for name in TEXT_BEARING {
         if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
@@ -338,6 +370,18 @@ macro_rules! named_schemas {
 }
 
 named_schemas! {
+    /// `bbox=minLon,minLat,maxLon,maxLat`: four numbers, comma-separated (corners in
+    /// either order).
+    Bbox => utoipa::openapi::schema::ArrayBuilder::new()
+        .prefix_items([
+            ObjectBuilder::new().schema_type(Type::Number).minimum(Some(-180.0)).maximum(Some(180.0)),
+            ObjectBuilder::new().schema_type(Type::Number).minimum(Some(-90.0)).maximum(Some(90.0)),
+            ObjectBuilder::new().schema_type(Type::Number).minimum(Some(-180.0)).maximum(Some(180.0)),
+            ObjectBuilder::new().schema_type(Type::Number).minimum(Some(-90.0)).maximum(Some(90.0)),
+        ])
+        .min_items(Some(4))
+        .max_items(Some(4))
+        .into();
     /// A FeatureCollection of power points.
     PowerPointCollection => collection_schema("PowerPointFeature");
     /// One power point.

@@ -127,6 +127,7 @@ pub struct AuditQuery {
     /// Only children of this 町字.
     pub district: Option<String>,
     /// Comma-separated severities to keep (`error,warning,info`); default all.
+    #[param(value_type = Option<Vec<Severity>>, style = Form, explode = false)]
     pub severity: Option<String>,
     /// `json` (default) or `csv`.
     pub format: Option<Format>,
@@ -141,7 +142,7 @@ impl Check for AuditQuery {
 
 /// Plan audit findings; `format=csv` for Excel (UTF-8 with BOM).
 #[utoipa::path(get, path = "/api/v1/plans/audit", tag = "plans", security(("bearer" = [])), params(AuditQuery),
-    responses((status = 200, body = AuditReport), (status = 400), (status = 403)))]
+    responses((status = 200, content((AuditReport = "application/json"), (String = "text/csv"))), (status = 400), (status = 403)))]
 async fn run_audit(State(state): State<AppState>, who: Staff, Query(q): Query<AuditQuery>) -> Result<Response> {
     let keep = severities(q.severity.as_deref())?;
     let district = q.district.as_deref();

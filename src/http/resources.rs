@@ -32,7 +32,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `minLon,minLat,maxLon,maxLat` in degrees.
+    /// `minLon,minLat,maxLon,maxLat` in degrees (corners in either order).
+    #[param(value_type = Option<super::openapi::Bbox>, style = Form, explode = false)]
     pub bbox: Option<String>,
 }
 

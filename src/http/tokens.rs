@@ -74,6 +74,7 @@ pub struct NewTokenBody {
     /// Who holds it (shown in the access log); one line, at most 200 characters.
     pub name: String,
     /// `family`, `coordinator` or `planner`.
+    #[schema(pattern = "^(family|coordinator|planner)$")]
     pub role: String,
     /// The children a family token may read (at least one; none for staff).
     #[serde(default)]
