@@ -84,6 +84,46 @@ pub fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// A duration as people read it on paper: whole minutes, hours once past an hour
+/// (「50分」, 「1時間20分」, 「3時間」); a trip that takes any time at all is at least 「1分」.
+/// Callers say 「約」: a travel estimate is never exact to the minute.
+///
+/// # Example
+/// ```
+/// use powermap::domain::travel::duration_ja;
+/// assert_eq!(duration_ja(50.3), "50分");
+/// assert_eq!(duration_ja(80.0), "1時間20分");
+/// ```
+pub fn duration_ja(minutes: f64) -> String {
+    // Float-to-integer casts saturate (and NaN is 0), so no input panics or wraps.
+    let whole = if minutes > 0.0 { minutes.round().max(1.0) as u64 } else { 0 };
+    match (whole / 60, whole % 60) {
+        (0, m) => format!("{m}分"),
+        (h, 0) => format!("{h}時間"),
+        (h, m) => format!("{h}時間{m}分"),
+    }
+}
+
+/// A distance as people read it: metres to the nearest 10 below a kilometre, kilometres with
+/// one decimal below 10 km and whole kilometres beyond (「850 m」, 「5.2 km」, 「12 km」).
+///
+/// # Example
+/// ```
+/// use powermap::domain::travel::distance_ja;
+/// assert_eq!(distance_ja(5198.3), "5.2 km");
+/// assert_eq!(distance_ja(843.0), "840 m");
+/// ```
+pub fn distance_ja(distance_m: f64) -> String {
+    let m = distance_m.max(0.0);
+    if m < 995.0 {
+        format!("{} m", (m / 10.0).round() * 10.0)
+    } else if m < 9_950.0 {
+        format!("{:.1} km", m / 1000.0)
+    } else {
+        format!("{:.0} km", m / 1000.0)
+    }
+}
+
 /// Whether a trip of `travel_min` leaves at least half the battery: the contract's margin,
 /// because the family may have to come back or wait. No life-critical device, no limit.
 pub fn within_battery(travel_min: f64, autonomy_h: Option<f64>) -> bool {
@@ -111,6 +151,30 @@ mod tests {
         for other in [None, Some(Transport::FamilyCar), Some(Transport::Ambulance), Some(Transport::Other)] {
             assert!((t.minutes(1000.0, other) - 3.9).abs() < 1e-9, "{other:?}");
         }
+    }
+
+    #[test]
+    fn durations_read_as_whole_minutes_and_hours() {
+        assert_eq!(duration_ja(50.3), "50分");
+        assert_eq!(duration_ja(49.5), "50分");
+        assert_eq!(duration_ja(0.2), "1分", "a trip is never 0 minutes");
+        assert_eq!(duration_ja(0.0), "0分");
+        assert_eq!(duration_ja(59.6), "1時間");
+        assert_eq!(duration_ja(80.4), "1時間20分");
+        assert_eq!(duration_ja(180.0), "3時間");
+        assert_eq!(duration_ja(15.0), "15分");
+    }
+
+    #[test]
+    fn distances_read_as_metres_or_kilometres() {
+        assert_eq!(distance_ja(5198.3), "5.2 km");
+        assert_eq!(distance_ja(1935.5), "1.9 km");
+        assert_eq!(distance_ja(843.0), "840 m");
+        assert_eq!(distance_ja(4.0), "0 m");
+        assert_eq!(distance_ja(994.9), "990 m");
+        assert_eq!(distance_ja(995.0), "1.0 km");
+        assert_eq!(distance_ja(9_949.0), "9.9 km");
+        assert_eq!(distance_ja(12_345.0), "12 km");
     }
 
     #[test]

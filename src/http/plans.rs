@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{Check, JsonBody, PathId, Query};
+use super::sheet::{self, Audience};
 use super::{AppState, ChildReader, Detail, Error, Result, Staff};
 use crate::domain::auth::Action;
 use crate::domain::plan::{Plan, PlanInput};
@@ -203,7 +204,9 @@ pub fn audit_csv(report: &AuditReport, children: &[Entry<ChildProps>]) -> std::r
     spreadsheet::finish(w)
 }
 
-/// Printable A4 plan sheet (HTML, Japanese).
+/// Printable A4 plan sheet (HTML, Japanese). Without a plan (or without destinations) it
+/// suggests the nearest compatible power point and shelter; a family's copy leaves out
+/// what is for staff only.
 #[utoipa::path(get, path = "/api/v1/children/{id}/plan/sheet", tag = "plans", security(("bearer" = [])),
     params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
     responses((status = 200, content_type = "text/html", body = String), (status = 400), (status = 404)))]
@@ -211,5 +214,8 @@ async fn sheet(State(state): State<AppState>, who: ChildReader) -> Result<Html<S
     let child = readable_child(&state, &who.id)?;
     state.store.access_log().append(&[who.log(Action::PlanSheet)]).await?;
     let plan = state.store.plans().current(&who.id).await?;
-    Ok(Html(super::sheet::render(&state, &child, plan.as_ref())))
+    let audience = Audience::of(who.caller.role());
+    let html = sheet::render(&state, &child, plan.as_ref(), audience, time::OffsetDateTime::now_utc())
+        .map_err(|e| Error::Internal(format!("the plan sheet did not render: {e}")))?;
+    Ok(Html(html))
 }

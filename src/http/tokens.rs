@@ -214,7 +214,10 @@ async fn family_token(
     }
     state.store.access_log().append(&[who.log(Action::PlanSheet, &id)]).await?;
     let plan = state.store.plans().current(&id).await?;
-    let sheet = with_sign_in(super::sheet::render(&state, &child, plan.as_ref()), &sign_in);
+    // The family's copy: it is printed to be handed to the family with its key on it.
+    let sheet = super::sheet::render(&state, &child, plan.as_ref(), super::sheet::Audience::Family, at)
+        .map_err(|e| Error::Internal(format!("the plan sheet did not render: {e}")))?;
+    let sheet = with_sign_in(sheet, &sign_in);
     Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], Html(sheet)).into_response())
 }
 
