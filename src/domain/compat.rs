@@ -94,6 +94,7 @@ mod tests {
             session_limit_min: None,
             contact: None,
             notes: None,
+            live: None,
         }
     }
 

@@ -10,6 +10,11 @@ use utoipa::ToSchema;
 
 use super::{Checker, MAX_HOURS, Status};
 
+/// The change-feed kinds of an incident's writes (beside `power_points` for live reports):
+/// the indexes' follower passes over them; an event stream announces them. A change's id is
+/// the incident's id, or `incident_id/item_id` for its outage areas and checks.
+pub const FEED_KINDS: [&str; 3] = ["incident", "outage", "check"];
+
 /// How a welfare check was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -50,6 +55,19 @@ pub enum CheckStatus {
 }
 
 impl CheckStatus {
+    /// The word the phone desk's sheet uses.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            CheckStatus::SafeAtHome => "自宅で無事",
+            CheckStatus::NeedsPower => "電源が必要",
+            CheckStatus::Evacuating => "避難中",
+            CheckStatus::AtPowerPoint => "電源ポイント",
+            CheckStatus::AtShelter => "避難所",
+            CheckStatus::InHospital => "入院",
+            CheckStatus::NeedsRescue => "救助が必要",
+        }
+    }
+
     /// Whether the child's devices run on outside power, so its batteries are not draining.
     pub fn on_power(self) -> bool {
         matches!(self, CheckStatus::AtPowerPoint | CheckStatus::InHospital)
@@ -150,6 +168,144 @@ impl DarkSpan {
     pub fn dark_at(&self, at: OffsetDateTime) -> bool {
         self.since <= at && self.restored_at.is_none_or(|r| r > at)
     }
+}
+
+/// An incident (発災時対応): a real outage in progress, from `started_at` until it is closed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Incident {
+    /// Identifier (`inc-…` when the server assigns it).
+    pub id: String,
+    /// What the desk calls it (台風15号 北部停電).
+    pub name: String,
+    /// When the incident began.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub started_at: OffsetDateTime,
+    /// When it was closed; a closed incident is read-only.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closed_at: Option<OffsetDateTime>,
+    /// Free text.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl Incident {
+    /// Whether further writes are refused: once `closed_at` is set, the record of what was
+    /// done is final (a closing time in the future closes it too, at once).
+    pub fn is_closed(&self) -> bool {
+        self.closed_at.is_some()
+    }
+
+    /// A name, bounded texts, and no closing before the start.
+    pub fn validate(&self) -> Result<(), Vec<super::FieldError>> {
+        let mut c = Checker::default();
+        c.name("name", &self.name);
+        if self.closed_at.is_some_and(|closed| closed < self.started_at) {
+            c.fail("closed_at", "must not be before started_at");
+        }
+        c.text_limits(self);
+        c.finish()
+    }
+}
+
+/// One dark area of an incident: a shape (drawn, or from a utility's GeoJSON) or a district
+/// (町字, as a utility lists its outages), with when it went dark and came back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutageArea {
+    /// Identifier (`out-…` when the server assigns it).
+    pub id: String,
+    /// The incident it belongs to.
+    pub incident_id: String,
+    /// A GeoJSON Polygon or MultiPolygon, already checked; `None` for a district area.
+    pub geometry: Option<serde_json::Value>,
+    /// The 町字 name; matched against homes and points only when there is no geometry.
+    pub district: Option<String>,
+    /// When power went out there.
+    pub since: OffsetDateTime,
+    /// When it came back, if it has.
+    pub restored_at: Option<OffsetDateTime>,
+    /// Where the area came from: `tepco`, `drawn`, …
+    pub source: Option<String>,
+    /// Households out, as the utility counts them.
+    pub households: Option<u32>,
+}
+
+impl OutageArea {
+    /// The time the area is dark.
+    pub fn span(&self) -> DarkSpan {
+        DarkSpan { since: self.since, restored_at: self.restored_at }
+    }
+
+    /// `since` before `restored_at`, and a bounded source and district.
+    pub fn validate(&self) -> Result<(), Vec<super::FieldError>> {
+        let mut c = Checker::default();
+        if self.restored_at.is_some_and(|r| r < self.since) {
+            c.fail("properties.restored_at", "must not be before since");
+        }
+        for (field, text) in [("properties.district", &self.district), ("properties.source", &self.source)] {
+            if text.as_ref().is_some_and(|t| t.chars().count() > super::MAX_TEXT_CHARS) {
+                c.fail(field, format!("must be at most {} characters", super::MAX_TEXT_CHARS));
+            }
+        }
+        if self.geometry.is_none() && self.district.as_deref().is_none_or(|d| d.trim().is_empty()) {
+            c.fail("properties.district", "is required when geometry is null");
+        }
+        c.finish()
+    }
+
+    /// The Feature a client sees: `id`, the shape (or null), the rest in `properties`.
+    pub fn to_feature(&self) -> serde_json::Value {
+        let stamp =
+            |t: Option<OffsetDateTime>| t.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok());
+        serde_json::json!({
+            "type": "Feature", "id": self.id, "geometry": self.geometry,
+            "properties": {
+                "incident_id": self.incident_id, "district": self.district,
+                "since": stamp(Some(self.since)), "restored_at": stamp(self.restored_at),
+                "source": self.source, "households": self.households,
+            }
+        })
+    }
+}
+
+/// A welfare check as stored: the check, whose it is, and who recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct StoredCheck {
+    /// Identifier (`chk-…`).
+    pub id: String,
+    /// The incident.
+    pub incident_id: String,
+    /// The child.
+    pub child_id: String,
+    /// The check itself.
+    #[serde(flatten)]
+    pub check: WelfareCheck,
+    /// The token that recorded it (a staff member, or the family's own token).
+    pub token_name: String,
+    /// That token's role.
+    pub role: String,
+}
+
+/// A live report as stored, with who made it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct StoredReport {
+    /// Identifier (`rep-…`).
+    pub id: String,
+    /// The power point.
+    pub power_point_id: String,
+    /// The report itself.
+    #[serde(flatten)]
+    pub report: PowerReport,
+    /// `reported_at + fuel_h_left`.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub fuel_out_at: Option<OffsetDateTime>,
+    /// The reporter's token name; shown to staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reported_by: Option<String>,
+    /// The reporter's role.
+    pub role: String,
 }
 
 /// A duration in hours as a `time::Duration`, to the millisecond (hours come as decimals).

@@ -24,7 +24,7 @@ pub mod whole;
 
 pub use child::{Child, ChildProps, Conflict, Contact, Device, DeviceKind, Hospital};
 pub use feature::{FieldError, Located, Resource, parse_feature, validate_id};
-pub use power_point::{Outlet, OutletType, PowerPoint, PowerPointKind, PowerPointProps, Status};
+pub use power_point::{LiveStatus, Outlet, OutletType, PowerPoint, PowerPointKind, PowerPointProps, Status};
 pub use shelter::{Hazard, Shelter, ShelterKind, ShelterProps};
 
 /// Longest `name` the contract allows, in characters.

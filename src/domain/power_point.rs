@@ -129,9 +129,44 @@ pub struct PowerPointProps {
     /// Anything else.
     #[serde(default)]
     pub notes: Option<String>,
+    /// What the newest report from the point said during an outage (read-only: written by
+    /// `POST /power-points/{id}/reports`, kept when a `PUT` echoes it back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveStatus>,
+}
+
+/// The newest live report of a point, as its properties show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LiveStatus {
+    /// Outlets free for another device.
+    #[serde(default)]
+    pub free_outlets: Option<u32>,
+    /// Hours of fuel (or stored energy) left at `reported_at`.
+    #[serde(default)]
+    pub fuel_h_left: Option<f64>,
+    /// `reported_at + fuel_h_left`: after it the point counts as unavailable.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub fuel_out_at: Option<OffsetDateTime>,
+    /// People waiting.
+    #[serde(default)]
+    pub queue_people: Option<u32>,
+    /// When the report was true.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub reported_at: OffsetDateTime,
+    /// The reporter's role (`coordinator`, `planner`): the point is public, so the person's
+    /// token name is shown only to staff, in the report list.
+    pub reported_by: String,
 }
 
 impl PowerPointProps {
+    /// Whether the point's reported fuel has run out by `at` (until a newer report says
+    /// otherwise): such a point counts as `unavailable` in every answer (the contract).
+    pub fn out_of_fuel(&self, at: OffsetDateTime) -> bool {
+        self.live.as_ref().and_then(|l| l.fuel_out_at).is_some_and(|out| out <= at)
+    }
+
     /// Whether the point has an outlet of `kind` that delivers at least `min_w` (any outlet when `kind` is `None`).
     pub fn has_outlet(&self, kind: Option<OutletType>, min_w: f64) -> bool {
         self.outlets.iter().any(|o| kind.is_none_or(|k| o.kind == k) && o.max_w >= min_w)

@@ -83,6 +83,12 @@ impl Follower {
         *self.applied.borrow()
     }
 
+    /// A receiver that changes whenever the follower has applied more of the feed: what an
+    /// event stream waits on, so it reads the feed only when there is something new.
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.applied.subscribe()
+    }
+
     /// Wakes the follower and waits until it has applied change `seq`, at most `limit`;
     /// `false` if it had not by then (the write is stored; the index follows later).
     pub async fn wait_for(&self, seq: i64, limit: Duration) -> bool {
@@ -119,6 +125,8 @@ impl Follower {
                     ShelterProps::COLLECTION => self.refresh::<ShelterProps, F>(feed, ids).await?,
                     ChildProps::COLLECTION => self.refresh::<ChildProps, F>(feed, ids).await?,
                     TOKEN_CHANGES => {} // no index: the listeners' business
+                    // An incident's records have no index; an event stream reads them.
+                    other if crate::domain::incident::FEED_KINDS.contains(&other) => {}
                     other => tracing::warn!(collection = other, "unknown collection in changes"),
                 }
             }

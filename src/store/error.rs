@@ -22,6 +22,18 @@ pub enum StoreError {
     /// connection came free: nothing was done, and the same request may simply be retried.
     #[error("the database is busy ({0}); nothing was done, try again shortly")]
     Unavailable(String),
+    /// A write for an incident that is not stored; nothing was written.
+    #[error("no incident {0}")]
+    NoSuchIncident(String),
+    /// A write to an incident that is closed (read-only); nothing was written.
+    #[error("incident {0} is closed; it is read-only")]
+    IncidentClosed(String),
+    /// A write for something of an incident that is not stored (an outage area); nothing was written.
+    #[error("no {0}")]
+    NotFound(String),
+    /// The write breaks a rule checked against what is stored (a closing before the start).
+    #[error("invalid: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<crate::domain::FieldError>),
     /// The URL names no database we support.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     BadUrl(String),

@@ -10,6 +10,7 @@ mod access_log;
 mod changes;
 mod dialect;
 mod error;
+mod incidents;
 mod plans;
 mod resources;
 mod scenarios;
@@ -19,6 +20,7 @@ pub use access_log::AccessLog;
 pub use changes::{Change, Changes};
 pub use dialect::Dialect;
 pub use error::{Result, StoreError};
+pub use incidents::{Incidents, Reports};
 pub use plans::Plans;
 pub use resources::{Resources, WriteMode, Written};
 pub use scenarios::{SavedScenario, Scenarios};
@@ -103,6 +105,16 @@ impl Store {
     /// Saved outage scenarios.
     pub fn scenarios(&self) -> Scenarios<'_> {
         Scenarios { store: self }
+    }
+
+    /// Incidents, their outage areas and welfare checks.
+    pub fn incidents(&self) -> Incidents<'_> {
+        Incidents { store: self }
+    }
+
+    /// Live reports from power points.
+    pub fn reports(&self) -> Reports<'_> {
+        Reports { store: self }
     }
 
     async fn begin_write(&self) -> Result<Tx> {
