@@ -90,6 +90,17 @@ pub enum CheckSummary {
     Reached(CheckStatus),
 }
 
+impl CheckSummary {
+    /// The word the phone desk's sheet uses.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            CheckSummary::Unknown => "未確認",
+            CheckSummary::Unreached => "不通",
+            CheckSummary::Reached(s) => s.label_ja(),
+        }
+    }
+}
+
 /// When the home lost power, as of `at`: the start of the unbroken dark period that holds
 /// `at`, built from every span covering the home.
 ///

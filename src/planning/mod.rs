@@ -4,8 +4,10 @@
 pub mod area;
 pub mod assign;
 pub mod audit;
+pub mod call_list;
 pub mod feed;
 pub mod incident;
+pub mod incident_input;
 pub mod nearest;
 pub mod outage;
 pub mod summary;

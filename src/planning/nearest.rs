@@ -126,7 +126,12 @@ pub fn nearest_power(
     open: &OpenQuery,
 ) -> Vec<Found<PowerPointProps>> {
     let index = catalog.power_points.read();
-    search(&index, lat, lon, k, max_distance_m, |p| need.admits(&p.props) && open.admits(p.props.hours.as_deref()))
+    // A point whose reported fuel ran out by `at` counts as unavailable until a newer report.
+    search(&index, lat, lon, k, max_distance_m, |p| {
+        need.admits(&p.props)
+            && (need.include_unavailable || !p.props.out_of_fuel(open.at))
+            && open.admits(p.props.hours.as_deref())
+    })
 }
 
 /// The `k` nearest points that can run all of the child's life-critical devices at once.
@@ -154,7 +159,9 @@ pub fn nearest_power_for_child_from(
 ) -> Vec<Found<PowerPointProps>> {
     let index = catalog.power_points.read();
     search(&index, lat, lon, k, max_distance_m, |p| {
-        serves_child(&p.props, &child.props, include_charge_only) && open.admits(p.props.hours.as_deref())
+        serves_child(&p.props, &child.props, include_charge_only)
+            && !p.props.out_of_fuel(open.at)
+            && open.admits(p.props.hours.as_deref())
     })
 }
 
