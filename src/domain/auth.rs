@@ -195,11 +195,19 @@ pub enum Action {
     Import,
     /// A family token bound to the child issued (a QR sign-in, or by a planner).
     TokenIssue,
+    /// A child named in an incident's call list (JSON or CSV).
+    IncidentList,
+    /// A child's battery clock in one incident (`/children/{id}/incident`).
+    IncidentRead,
+    /// A welfare check recorded for a child.
+    CheckWrite,
+    /// A child's welfare checks read.
+    CheckRead,
 }
 
 impl Action {
     /// Every action, for decoding and documentation.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 21] = [
         Action::Read,
         Action::List,
         Action::Create,
@@ -217,6 +225,10 @@ impl Action {
         Action::ExportPlan,
         Action::Import,
         Action::TokenIssue,
+        Action::IncidentList,
+        Action::IncidentRead,
+        Action::CheckWrite,
+        Action::CheckRead,
     ];
 
     /// The stored and shown name.
@@ -239,6 +251,10 @@ impl Action {
             Action::ExportPlan => "export_plan",
             Action::Import => "import",
             Action::TokenIssue => "token_issue",
+            Action::IncidentList => "incident_list",
+            Action::IncidentRead => "incident_read",
+            Action::CheckWrite => "check_write",
+            Action::CheckRead => "check_read",
         }
     }
 

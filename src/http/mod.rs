@@ -4,6 +4,7 @@ mod auth;
 mod children;
 mod error;
 mod extract;
+mod incidents;
 mod nearest;
 mod openapi;
 mod plans;
@@ -112,6 +113,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(plans::router())
         .merge(scenarios::router())
         .merge(tokens::router())
+        .merge(incidents::router())
         .merge(openapi::router())
 }
 

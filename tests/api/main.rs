@@ -6,6 +6,7 @@ mod common;
 
 mod access;
 mod errors;
+mod incidents;
 mod instances;
 mod nearest;
 mod plans;
