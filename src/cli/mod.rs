@@ -6,6 +6,7 @@ mod export;
 mod fetch;
 pub mod geocode;
 mod import;
+mod incident;
 mod progress;
 mod scenario;
 mod serve;
@@ -80,6 +81,12 @@ pub enum Command {
         /// Scenario kind.
         #[command(subcommand)]
         action: scenario::ScenarioCommand,
+    },
+    /// During an outage: load an incident's outage areas.
+    Incident {
+        /// Incident action.
+        #[command(subcommand)]
+        action: incident::IncidentCommand,
     },
     /// Manage access tokens.
     Token {
@@ -156,6 +163,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Export { kind, format } => export::run(&settings.db, kind, format).await,
             Command::Audit { district } => audit::run(&settings, district.as_deref()).await,
             Command::Scenario { action } => scenario::run(&settings, action).await,
+            Command::Incident { action } => incident::run(&settings.db, action).await,
             Command::Token { action } => token::run(&settings.db, action).await,
         }
     });
