@@ -1022,3 +1022,66 @@ fn a_running_server_accepts_a_token_all_of_its_last_day_and_refuses_it_after_or_
         listed(&db).iter().map(|t| (t["name"].as_str().unwrap().to_owned(), !t["last_used_at"].is_null())).collect();
     assert_eq!(used, [("今日まで".into(), true), ("昨日まで".into(), false), ("失効予定".into(), true)]);
 }
+
+/// Runs `f` on the store behind `db` (the command line has no incident creation yet).
+fn with_store<T>(db: &Db, f: impl AsyncFnOnce(powermap::store::Store) -> T) -> T {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = powermap::store::Store::connect(&db.url).await.unwrap();
+        f(store).await
+    })
+}
+
+#[test]
+fn incident_outages_from_a_file_all_or_nothing_and_again_with_restored_at() {
+    let db = db();
+    with_store(&db, async |store| {
+        let started_at = time::macros::datetime!(2026-09-09 00:00 UTC);
+        let incident = powermap::domain::incident::Incident {
+            id: "inc-1".into(),
+            name: "台風（架空）".into(),
+            started_at,
+            closed_at: None,
+            notes: None,
+        };
+        store.incidents().create(&incident).await.unwrap();
+    });
+    let area = |id: &str, restored: Value| {
+        let district = if id == "fuku" { "復" } else { "笹塚" };
+        json!({"type": "Feature", "id": id, "geometry": null,
+               "properties": {"district": district, "since": "2026-09-09T01:00:00+09:00", "restored_at": restored}})
+    };
+    let stored = |db: &Db| with_store(db, async |store| store.incidents().outages("inc-1").await.unwrap());
+    let mut bad = area("fuku", Value::Null);
+    bad["properties"]["since"] = json!("yesterday");
+    let file = write_file(
+        &db,
+        "bad.geojson",
+        &json!({"type": "FeatureCollection", "features": [area("sasazuka", Value::Null), bad]}),
+    );
+    let out = powermap(&db, &["incident", "outages", "--incident", "inc-1", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("bad.geojson") && stderr.contains("feature 1") && stderr.contains("properties.since"),
+        "{stderr}"
+    );
+    assert!(stored(&db).is_empty(), "nothing was written");
+
+    let file = write_file(
+        &db,
+        "out.geojson",
+        &json!({"type": "FeatureCollection", "features": [area("sasazuka", Value::Null), area("fuku", Value::Null)]}),
+    );
+    let out = powermap(&db, &["incident", "outages", "--incident", "inc-1", &file]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stored(&db).len(), 2);
+    let file = write_file(&db, "restored.geojson", &area("fuku", json!("2026-09-09T05:00:00+09:00")));
+    assert!(powermap(&db, &["incident", "outages", "--incident", "inc-1", &file]).status.success());
+    let areas = stored(&db);
+    let fuku = areas.iter().find(|a| a.id == "fuku").unwrap();
+    assert_eq!(fuku.restored_at, Some(time::macros::datetime!(2026-09-09 05:00 +9)));
+    let out = powermap(&db, &["incident", "outages", "--incident", "no-such", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no incident no-such"));
+}

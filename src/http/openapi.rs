@@ -180,6 +180,7 @@ fn base() -> OpenApi {
         .schema_from::<ShelterProps>()
         .schema_from::<ChildProps>()
         .schema_from::<Outlet>()
+        .schema_from::<crate::domain::LiveStatus>()
         .schema_from::<Device>()
         .schema_from::<Contact>()
         .schema_from::<crate::domain::Conflict>()
