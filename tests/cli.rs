@@ -1085,3 +1085,75 @@ fn incident_outages_from_a_file_all_or_nothing_and_again_with_restored_at() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no incident no-such"));
 }
+
+/// The utility's XML at one update: (district, households).
+fn outage_xml(updated: &str, listed: &[(&str, u64)]) -> Vec<u8> {
+    let areas: String = listed
+        .iter()
+        .enumerate()
+        .map(|(i, (name, n))| format!("<エリア コード=\"{i}\"><名前>{name}</名前><停電軒数>{n}</停電軒数></エリア>"))
+        .collect();
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><停電情報><更新日時>{updated}</更新日時><エリア一覧>{areas}</エリア一覧></停電情報>")
+        .into_bytes()
+}
+
+#[test]
+fn a_bounded_watch_of_the_utilitys_xml_turns_listed_and_unlisted_into_since_and_restored_at() {
+    let db = db();
+    with_store(&db, async |store| {
+        let started_at = time::macros::datetime!(2026-09-09 00:00 +9);
+        let incident = powermap::domain::incident::Incident {
+            id: "inc-1".into(),
+            name: "台風".into(),
+            started_at,
+            closed_at: None,
+            notes: None,
+        };
+        store.incidents().create(&incident).await.unwrap();
+    });
+    let stub = Stub::start();
+    let snapshots = [
+        outage_xml("202609090100", &[("復", 120), ("根", 40)]),
+        outage_xml("202609090130", &[("復", 80), ("根", 40), ("清水口", 5)]),
+        outage_xml("202609090200", &[("清水口", 5)]),
+    ];
+    // One answer each, in order: a mock that has answered once stops matching.
+    for (i, body) in snapshots.into_iter().enumerate() {
+        let mock = wiremock::Mock::given(wiremock::matchers::path("/outages.xml"))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_bytes(body))
+            .up_to_n_times(1)
+            .with_priority(i as u8 + 1);
+        stub.runtime.block_on(mock.mount(&stub.server));
+    }
+    let url = format!("{}/outages.xml", stub.uri());
+    let args =
+        ["incident", "outages", "--incident", "inc-1", &url, "--format", "tepco-xml", "--watch", "0", "--times", "3"];
+    let out = powermap(&db, &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let areas = with_store(&db, async |store| store.incidents().outages("inc-1").await.unwrap());
+    let jst = |hm: &str| {
+        time::OffsetDateTime::parse(
+            &format!("2026-09-09T{hm}:00+09:00"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    let mut by: Vec<_> = areas
+        .iter()
+        .map(|a| (a.district.clone().unwrap(), a.since, a.restored_at, a.households, a.source.clone()))
+        .collect();
+    by.sort_by(|a, b| a.0.cmp(&b.0));
+    let tepco = Some("tepco".to_owned());
+    assert_eq!(
+        by,
+        [
+            ("復".to_owned(), jst("01:00"), Some(jst("02:00")), Some(80), tepco.clone()),
+            ("根".to_owned(), jst("01:00"), Some(jst("02:00")), Some(40), tepco.clone()),
+            ("清水口".to_owned(), jst("01:30"), None, Some(5), tepco.clone()),
+        ]
+    );
+    // The feed now answers 404: a first reading that fails is an error, nothing changes.
+    let out = powermap(&db, &["incident", "outages", "--incident", "inc-1", &url, "--format", "tepco-xml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HTTP 404"));
+}
