@@ -199,6 +199,7 @@ pub fn parse_check(body: &Value, now: OffsetDateTime) -> Result<(String, Welfare
     default_now(&mut map, now);
     let check: WelfareCheck = typed(map, "")?;
     check.validate().map_err(|e| with_index(0, e))?;
+    not_ahead(check.at, now)?;
     Ok((child_id, check))
 }
 
@@ -208,7 +209,20 @@ pub fn parse_report(body: &Value, now: OffsetDateTime) -> Result<PowerReport, Pr
     default_now(&mut map, now);
     let report: PowerReport = typed(map, "")?;
     report.validate().map_err(|e| with_index(0, e))?;
+    not_ahead(report.at, now)?;
     Ok(report)
+}
+
+/// How far ahead of the server's clock an `at` may be: a phone's clock that runs fast.
+pub const MAX_CLOCK_SKEW_MIN: i64 = 5;
+
+/// Refuses an `at` in the future: a check dated ahead would count as "reached" later
+/// without anyone having called (and stop a door knock), a report would set a status nobody saw.
+fn not_ahead(at: OffsetDateTime, now: OffsetDateTime) -> Result<(), Problems> {
+    if at > now + time::Duration::minutes(MAX_CLOCK_SKEW_MIN) {
+        return Err(problem("at", format!("must not be in the future (more than {MAX_CLOCK_SKEW_MIN} min ahead)")));
+    }
+    Ok(())
 }
 
 fn default_now(map: &mut Map<String, Value>, now: OffsetDateTime) {

@@ -245,6 +245,13 @@ async fn checks_reset_or_stop_the_clock_and_a_failed_call_counts_as_an_attempt()
     let (_, checks) = app.get(&format!("{url}?child_id=child-a"), Some(COORDINATOR)).await;
     let times: Vec<OffsetDateTime> = checks.as_array().unwrap().iter().map(|c| time_of(&c["at"])).collect();
     assert_eq!(times, [t(2.2), t(1.0)], "newest first, the refused ones absent");
+    let ahead = json!({"child_id": "child-a", "channel": "phone", "reached": true, "status": "safe_at_home",
+                       "at": "2099-01-01T00:00:00Z"});
+    let (status, answer) = app.post(&url, Some(COORDINATOR), &ahead).await;
+    assert_eq!(
+        (status, answer["error"]["details"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("at"))
+    );
     let unknown = json!({"child_id": "no-such-child", "channel": "phone", "reached": false});
     assert_eq!(app.post(&url, Some(COORDINATOR), &unknown).await.0, StatusCode::NOT_FOUND);
 }
