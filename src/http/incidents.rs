@@ -22,9 +22,9 @@ use super::{AppState, Caller, ChildReader, Detail, Error, Member, Planner, Resul
 use crate::domain::auth::{Action, Role, TokenRecord};
 use crate::domain::incident::{CheckChannel, Incident, StoredCheck, StoredReport};
 use crate::domain::plan::Plan;
-use crate::domain::{ChildProps, Located, PowerPointProps};
+use crate::domain::{ChildProps, PowerPointProps};
 use crate::planning::call_list::{CallRow, DarkAreas, Destination, Gathered, call_list, call_list_csv};
-use crate::planning::call_list::{child_row, nearest_up, plan_destinations};
+use crate::planning::call_list::{child_row, nearest_up, plan_destinations, point_up_at};
 use crate::planning::incident::NearestUp;
 use crate::planning::incident_input::{
     Problems, apply_incident_change, new_id, parse_check, parse_incident, parse_outage, parse_outages, parse_report,
@@ -419,8 +419,7 @@ async fn family_row(
     let input = gathered.input(&state.catalog, &plans, &state.config.travel, at, DEFAULT_MARGIN_MIN as i64);
     let Some(row) = child_row(&input, child.clone()) else { return Ok(None) };
     let areas = DarkAreas::new(input.areas);
-    let spans = |p: &Located<PowerPointProps>| areas.spans_at(p.lon, p.lat, p.props.district.as_deref());
-    let nearest = nearest_up(&input, child, 3, &spans);
+    let nearest = nearest_up(&input, child, 3, &point_up_at(&input, &areas));
     let destinations = plan.map(|p| plan_destinations(&input, p)).unwrap_or_default();
     Ok(Some(family_view(incident, &row, &nearest, &destinations)))
 }
