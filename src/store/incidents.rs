@@ -362,9 +362,13 @@ impl Reports<'_> {
     }
 
     /// Per point, its newest report at or before `at`: what the call list as of `at` uses.
+    /// One query, reading only each point's newest rows (ties on `at`: the later write wins).
     pub async fn latest_at(&self, at: OffsetDateTime) -> Result<HashMap<String, PowerReport>> {
-        let sql = format!("{REPORT} WHERE at_ms <= $1 ORDER BY at_ms, seq");
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(millis(at)).fetch_all(&self.store.pool).await?;
+        let sql = "SELECT r.id, r.power_point_id, r.body, r.reported_by, r.role FROM power_reports r \
+                   JOIN (SELECT power_point_id, MAX(at_ms) AS newest FROM power_reports WHERE at_ms <= $1 \
+                   GROUP BY power_point_id) n ON r.power_point_id = n.power_point_id AND r.at_ms = n.newest \
+                   ORDER BY r.seq";
+        let rows = sqlx::query(sql).bind(millis(at)).fetch_all(&self.store.pool).await?;
         let mut latest = HashMap::new();
         for row in &rows {
             let r = decode_report(row)?;

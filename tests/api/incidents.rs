@@ -388,6 +388,10 @@ async fn a_points_reports_set_its_live_status_and_empty_fuel_takes_it_out_of_ans
     assert_eq!(app.post(url, Some(PLANNER), &older).await.0, StatusCode::CREATED);
     let (_, point) = app.get("/api/v1/power-points/p-gen", None).await;
     assert_eq!(point["properties"]["status"], "limited");
+    // As of 0.75 h the older report is the newest: p-gen was unavailable, child-a had nowhere.
+    let a_near = |list: &Value| list["features"][0]["properties"]["nearest_power"]["id"].clone();
+    assert_eq!(a_near(&call_list(&app, &id, 0.75).await), Value::Null);
+    assert_eq!(near(&call_list(&app, &id, 2.0).await), json!("p-gen"), "the 1 h report rules at 2 h");
     let (_, listed) = app.get(url, None).await;
     assert_eq!(listed.as_array().unwrap().len(), 2);
     assert_eq!(time_of(&listed[0]["at"]), t(1.0), "newest first");
