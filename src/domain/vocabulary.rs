@@ -7,6 +7,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::incident::{CheckChannel, CheckStatus};
 use super::plan::{PlanStatus, Severity, Transport};
 use super::{DeviceKind, Hazard, OutletType, PowerPointKind, ShelterKind, Status};
 
@@ -66,7 +67,48 @@ pub fn all() -> serde_json::Map<String, serde_json::Value> {
     add(Severity::NAME, terms::<Severity>());
     add(PlanStatus::NAME, terms::<PlanStatus>());
     add(Transport::NAME, terms::<Transport>());
+    add(CheckStatus::NAME, terms::<CheckStatus>());
+    add(CheckChannel::NAME, terms::<CheckChannel>());
     map
+}
+
+impl Vocabulary for CheckStatus {
+    const NAME: &'static str = "check_statuses";
+    const ALL: &'static [Self] = &[
+        Self::SafeAtHome,
+        Self::NeedsPower,
+        Self::Evacuating,
+        Self::AtPowerPoint,
+        Self::AtShelter,
+        Self::InHospital,
+        Self::NeedsRescue,
+    ];
+    fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            Self::SafeAtHome => ("自宅で無事", "Safe at home"),
+            Self::NeedsPower => ("電源が必要", "Needs power"),
+            Self::Evacuating => ("避難中", "Evacuating"),
+            Self::AtPowerPoint => ("電源ポイントにいる", "At a power point"),
+            Self::AtShelter => ("避難所にいる", "At a shelter"),
+            Self::InHospital => ("入院中", "In hospital"),
+            Self::NeedsRescue => ("救助が必要", "Needs rescue"),
+        }
+    }
+}
+
+impl Vocabulary for CheckChannel {
+    const NAME: &'static str = "check_channels";
+    const ALL: &'static [Self] = &[Self::Phone, Self::Line, Self::Sms, Self::Visit, Self::SelfReport, Self::Other];
+    fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Phone => ("電話", "Phone"),
+            Self::Line => ("LINE", "LINE"),
+            Self::Sms => ("SMS", "SMS"),
+            Self::Visit => ("訪問", "Visit"),
+            Self::SelfReport => ("本人・家族から", "Self-report"),
+            Self::Other => ("その他", "Other"),
+        }
+    }
 }
 
 impl Vocabulary for PowerPointKind {
@@ -233,7 +275,9 @@ mod tests {
         complete::<Severity>();
         complete::<PlanStatus>();
         complete::<Transport>();
-        assert_eq!(all().len(), 9);
+        complete::<CheckStatus>();
+        complete::<CheckChannel>();
+        assert_eq!(all().len(), 11);
     }
 
     #[test]
