@@ -40,7 +40,7 @@ pub(super) async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
     let db = settings.db.as_str();
     let store = Store::connect(db).await.with_context(|| format!("cannot open database {db}"))?;
     let tokens = if args.demo {
-        super::load_demo(&store).await?
+        super::load_demo(&store, time::OffsetDateTime::now_utc()).await?
     } else {
         store.tokens().delete_demo().await?;
         Vec::new()

@@ -436,3 +436,32 @@ async fn a_check_written_through_one_instance_is_announced_on_the_others_stream_
     assert!(!text.contains(elsewhere["id"].as_str().unwrap()), "another incident's check is not announced");
     assert_eq!(b.get(&format!("/api/v1/incidents/{id}/events"), Some(FAMILY)).await.0, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_demo_has_an_open_incident_with_the_desk_at_work() {
+    let app = TestApp::new().await;
+    let now = t(0.0);
+    powermap::cli::load_demo(&app.store, now).await.unwrap();
+    // The demo was written to the store directly: wait for this instance's indexes to show it.
+    let mut list = Value::Null;
+    for _ in 0..50 {
+        let (status, answer) =
+            app.get(&format!("/api/v1/incidents/demo-typhoon/children?at={}", stamp(0.0)), Some(PLANNER)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        list = answer;
+        if list["features"].as_array().is_some_and(|f| f.len() >= 3) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let rows = list["features"].as_array().unwrap();
+    assert!(rows.len() >= 3, "north Shiroi holds several demo children: {list}");
+    let (_, incident) = app.get("/api/v1/incidents/demo-typhoon", Some(PLANNER)).await;
+    assert_eq!(incident["closed_at"], Value::Null);
+    assert_eq!(time_of(&incident["started_at"]), t(-2.0));
+    let statuses: Vec<&str> = rows.iter().filter_map(|f| f["properties"]["check_status"].as_str()).collect();
+    assert!(statuses.contains(&"safe_at_home") && statuses.contains(&"unreached"), "{statuses:?}");
+    // The reached family reported 5 h of battery 1.5 h before `now`: 3.5 h are left.
+    let reached = rows.iter().find(|f| f["properties"]["check_status"] == "safe_at_home").unwrap();
+    assert_eq!(reached["properties"]["remaining_min"], 210);
+}
