@@ -28,6 +28,7 @@ use super::{AppState, Error};
 #[include = "index.html"]
 #[include = "planner.html"]
 #[include = "coordinator.html"]
+#[include = "desk.html"]
 #[include = "favicon.svg"]
 #[include = "css/*.css"]
 #[include = "js/*.js"]
@@ -56,6 +57,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/", get(|s: State<AppState>, h: HeaderMap| page(s, h, "index.html")))
         .route("/planner", get(|s: State<AppState>, h: HeaderMap| page(s, h, "planner.html")))
         .route("/coordinator", get(|s: State<AppState>, h: HeaderMap| page(s, h, "coordinator.html")))
+        .route("/desk", get(|s: State<AppState>, h: HeaderMap| page(s, h, "desk.html")))
         .route("/v/{version}/{*path}", get(versioned))
         .fallback(get(unversioned))
 }

@@ -9,7 +9,7 @@ const LEGACY_KEY = "powermap.token";
 
 /** Which token this page uses: the staff pages say so on <body data-view>. */
 export function tokenKind() {
-  return document.body.dataset.view === "planner" || document.body.dataset.view === "coordinator" ? "staff" : "family";
+  return ["planner", "coordinator", "desk"].includes(document.body.dataset.view) ? "staff" : "family";
 }
 
 export function token() {

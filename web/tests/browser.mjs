@@ -724,6 +724,39 @@ await check("only the browser builds under node_modules are served", async () =>
   assert.equal((await fetch(`${base}/node_modules/leaflet/package.json`)).status, 404);
 });
 
+await check("outage desk: a check reorders the call list and a family's self-report arrives without a reload", async () => {
+  const started = new Date(Date.now() - 3 * 3600e3).toISOString();
+  const incident = await apiJson("/api/v1/incidents", "demo-planner", { method: "POST", body: JSON.stringify({ name: "ブラウザ試験 台風", started_at: started }) });
+  const city = { type: "Polygon", coordinates: [[[139.9, 35.7], [140.2, 35.7], [140.2, 35.9], [139.9, 35.9], [139.9, 35.7]]] };
+  await apiJson(`/api/v1/incidents/${incident.id}/outages`, "demo-planner", { method: "POST", body: JSON.stringify({ type: "Feature", geometry: city, properties: { since: started, source: "drawn" } }) });
+  const page = await newPage(browser, { staff: "demo-planner" });
+  await ready(page, "/desk");
+  await page.selectOption("#incident-select", incident.id);
+  const list = await apiJson(`/api/v1/incidents/${incident.id}/children?margin_min=60`, "demo-planner");
+  const order = list.features.map((f) => f.id);
+  assert.ok(order.length >= 3, `the demo city has children under the outage (${order.length})`);
+  await page.waitForFunction((ids) => document.body.dataset.calls === ids, order.join(","));
+  await shot(page, "desk");
+  const first = order[0];
+  await page.click(`button.call[data-id="${first}"]`);
+  await page.check('input[name=reached][value="true"]');
+  await page.selectOption("#status-select", "at_power_point");
+  await page.click("#check-save");
+  // On outside power the clock stops: no leave-by time, so the child moves down among those
+  // without one; the page shows the API's new order without a reload.
+  await page.waitForFunction((id) => document.querySelector(`button.call[data-id="${id}"]`)?.textContent.includes("外部電源で稼働中"), first);
+  const after = (await apiJson(`/api/v1/incidents/${incident.id}/children?margin_min=60`, "demo-planner")).features.map((f) => f.id);
+  assert.notEqual(after[0], first);
+  assert.equal(after.find((id) => id === first), first);
+  await page.waitForFunction((ids) => document.body.dataset.calls === ids, after.join(","));
+  const me = await apiJson("/api/v1/me", "demo-family");
+  const own = me.child_ids[0];
+  await apiJson(`/api/v1/incidents/${incident.id}/checks`, "demo-family", { method: "POST", body: JSON.stringify({ child_id: own, channel: "self", reached: true, status: "needs_rescue" }) });
+  await page.waitForFunction((id) => document.querySelector(`button.call[data-id="${id}"]`)?.textContent.includes("救助が必要"), own, { timeout: 10000 });
+  await shot(page, "desk-after-checks");
+  await page.context().close();
+});
+
 await check("no console errors on any page", async () => {
   assert.deepEqual(consoleErrors, []);
 });
