@@ -52,34 +52,50 @@ async fn outage(State(state): State<AppState>, who: Staff, body: JsonBody) -> Re
         .filter(|h| h.is_finite() && *h > 0.0)
         .ok_or_else(|| invalid("hours", "must be a number greater than 0".into()))?;
     let name = scenario_name(&body)?;
+    let result = compute(&state, body.get("area").cloned(), hours).await?;
+    let log: Vec<_> = result.affected.iter().map(|id| who.log(Action::Scenario, id)).collect();
+    state.store.access_log().append(&log).await?;
+    let mut answer = serde_json::to_value(&result).map_err(|e| Error::Internal(e.to_string()))?;
+    if let Some(name) = name {
+        let request = json!({"area": body.get("area"), "hours": hours});
+        answer["scenario_id"] = json!(save(&state, &who, name, hours, request, &answer).await?);
+    }
+    Ok(Json(answer))
+}
+
+/// Runs the scenario off the async workers: checking a boundary and assigning thousands of
+/// children is CPU work, and other requests (and /healthz) must be answered meanwhile.
+async fn compute(state: &AppState, area: Option<Value>, hours: f64) -> Result<OutageResult> {
     let plans = state.store.plans().all_current().await?;
-    // Checking a boundary and assigning thousands of children is CPU work: off the async
-    // workers, so that other requests (and /healthz) are answered meanwhile.
-    let (catalog, travel, area) = (state.catalog.clone(), state.config.travel, body.get("area").cloned());
-    let result = tokio::task::spawn_blocking(move || {
+    let (catalog, travel) = (state.catalog.clone(), state.config.travel);
+    tokio::task::spawn_blocking(move || {
         let area = parse_area(area.as_ref().unwrap_or(&Value::Null))?;
         Ok::<_, AreaError>(run_outage(&catalog, &area, hours, &travel, &plans))
     })
     .await
     .map_err(|e| Error::Internal(format!("outage scenario task failed: {e}")))?
-    .map_err(|e| invalid("area", e.0))?;
-    let log: Vec<_> = result.affected.iter().map(|id| who.log(Action::Scenario, id)).collect();
-    state.store.access_log().append(&log).await?;
-    let mut answer = serde_json::to_value(&result).map_err(|e| Error::Internal(e.to_string()))?;
-    if let Some(name) = name {
-        let saved = SavedScenario {
-            id: format!("sc-{:016x}", rand::random::<u64>()),
-            name: name.to_owned(),
-            author: who.0.name.clone(),
-            created_at: now_rfc3339(),
-            hours,
-            request: json!({"area": body.get("area"), "hours": hours}),
-            result: answer.clone(),
-        };
-        state.store.scenarios().save(&saved).await?;
-        answer["scenario_id"] = json!(saved.id);
-    }
-    Ok(Json(answer))
+    .map_err(|e| invalid("area", e.0))
+}
+
+/// Stores a named scenario with its request and answer; returns its id.
+async fn save(state: &AppState, who: &Staff, name: &str, hours: f64, request: Value, answer: &Value) -> Result<String> {
+    let saved = SavedScenario {
+        id: format!("sc-{:016x}", rand::random::<u64>()),
+        name: name.to_owned(),
+        author: who.0.name.clone(),
+        created_at: now_rfc3339(),
+        hours,
+        request,
+        result: answer.clone(),
+    };
+    state.store.scenarios().save(&saved).await?;
+    Ok(saved.id)
+}
+
+/// A saved answer as the type it was written from (store keeps JSON; it knows no planning).
+fn decoded(saved: &SavedScenario) -> Result<OutageResult> {
+    serde_json::from_value(saved.result.clone())
+        .map_err(|e| Error::Internal(format!("saved scenario {} does not decode: {e}", saved.id)))
 }
 
 /// Saved scenarios with their totals, newest first.
@@ -91,11 +107,13 @@ async fn list(State(state): State<AppState>, _staff: Staff) -> Result<Json<Vec<V
         saved
             .iter()
             .map(|s| {
-                let count = |k: &str| s.result.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+                // One unreadable old answer must not hide the others: its totals are null.
+                let r = decoded(s).inspect_err(|e| tracing::warn!(error = %e, "listing scenarios")).ok();
+                let r = r.as_ref();
                 json!({"id": s.id, "name": s.name, "author": s.author, "created_at": s.created_at, "hours": s.hours,
-                       "affected": count("affected"), "at_risk": count("at_risk"), "assigned": count("assignments"),
-                       "unassigned": count("unassigned"), "optimal": s.result.get("optimal"),
-                       "total_distance_m": s.result.get("total_distance_m")})
+                       "affected": r.map(|r| r.affected.len()), "at_risk": r.map(|r| r.at_risk.len()),
+                       "assigned": r.map(|r| r.assignments.len()), "unassigned": r.map(|r| r.unassigned.len()),
+                       "optimal": r.map(|r| r.optimal), "total_distance_m": r.map(|r| r.total_distance_m)})
             })
             .collect(),
     ))
@@ -114,8 +132,7 @@ async fn read(State(state): State<AppState>, who: Staff, PathId(id): PathId) -> 
         .pop()
         .ok_or_else(|| Error::NotFound(format!("no scenario {id}")))?;
     // The saved result names children: reading it is a read of each of them.
-    let affected = saved.result.get("affected").and_then(Value::as_array).cloned().unwrap_or_default();
-    let log: Vec<_> = affected.iter().filter_map(Value::as_str).map(|c| who.log(Action::ScenarioRead, c)).collect();
+    let log: Vec<_> = decoded(&saved)?.affected.iter().map(|c| who.log(Action::ScenarioRead, c)).collect();
     state.store.access_log().append(&log).await?;
     Ok(Json(saved))
 }

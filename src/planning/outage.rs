@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use geo::MultiPolygon;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::area::IndexedArea;
@@ -21,7 +21,7 @@ pub const CANDIDATES_PER_CHILD: usize = 16;
 pub const MAX_CANDIDATES_PER_CHILD: usize = 256;
 
 /// One child placed at one point.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Placement {
     /// The child.
     pub child_id: String,
@@ -34,24 +34,44 @@ pub struct Placement {
     /// The trip leaves at least half the child's battery (as in the nearest answers).
     pub within_battery: bool,
     /// Hours the point delivers, present only when it stops before the outage ends.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holds_h: Option<f64>,
     /// The point stops before the outage ends: the child needs a second move or a refuel.
+    #[serde(default)]
     pub needs_second_move: bool,
 }
 
 /// A child that could not be placed, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Unplaced {
     /// The child.
     pub child_id: String,
-    /// `no_compatible_point` (no point that is up runs all its life-critical devices) or
-    /// `all_full` (some do, but the optimum gives their outlets and watts to others).
-    pub reason: String,
+    /// Why.
+    pub reason: UnplacedReason,
 }
 
-/// The contract's answer.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+/// Why a child has nowhere to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnplacedReason {
+    /// No point that is up runs all the child's life-critical devices.
+    NoCompatiblePoint,
+    /// Some do, but the optimum gives their outlets and watts to others.
+    AllFull,
+}
+
+impl std::fmt::Display for UnplacedReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UnplacedReason::NoCompatiblePoint => "no_compatible_point",
+            UnplacedReason::AllFull => "all_full",
+        })
+    }
+}
+
+/// The contract's answer; saved scenarios decode back into it (fields added since a
+/// scenario was saved take their defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OutageResult {
     /// The assignment is proven optimal.
     pub optimal: bool,
@@ -69,14 +89,19 @@ pub struct OutageResult {
     pub total_distance_m: f64,
     /// The least total distance any assignment with as few unplaced children and early stops
     /// could have, metres (equal to the total when optimal).
+    #[serde(default)]
     pub lower_bound_m: f64,
     /// How far from optimal the answer may be: (total − bound) / total, 0 when optimal.
+    #[serde(default)]
     pub gap: f64,
     /// What the optimality claim is about: the model that was solved.
+    #[serde(default)]
     pub model: String,
     /// Children placed at a point that stops before the outage ends (ids, sorted).
+    #[serde(default)]
     pub needs_second_move: Vec<String>,
     /// Plain-language cautions, one per child placed at a point that stops early.
+    #[serde(default)]
     pub warnings: Vec<String>,
 }
 
@@ -241,8 +266,9 @@ fn answer(
     let mut warnings = Vec::new();
     for (child, &(point, candidates)) in at_risk.iter().zip(picked) {
         let Some(p) = point else {
-            let reason = if candidates.is_empty() { "no_compatible_point" } else { "all_full" };
-            unassigned.push(Unplaced { child_id: child.id.clone(), reason: reason.into() });
+            let reason =
+                if candidates.is_empty() { UnplacedReason::NoCompatiblePoint } else { UnplacedReason::AllFull };
+            unassigned.push(Unplaced { child_id: child.id.clone(), reason });
             continue;
         };
         let distance_m = candidates.iter().find(|(q, _)| *q == p).map_or(0.0, |(_, d)| *d);
