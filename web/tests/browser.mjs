@@ -724,7 +724,7 @@ await check("only the browser builds under node_modules are served", async () =>
   assert.equal((await fetch(`${base}/node_modules/leaflet/package.json`)).status, 404);
 });
 
-await check("outage desk: a check reorders the call list and a family's self-report arrives without a reload", async () => {
+await check("outage desk: a check reorders the call list; a family's tap on its phone reaches the desk without a reload", async () => {
   const started = new Date(Date.now() - 3 * 3600e3).toISOString();
   const incident = await apiJson("/api/v1/incidents", "demo-planner", { method: "POST", body: JSON.stringify({ name: "ブラウザ試験 台風", started_at: started }) });
   const city = { type: "Polygon", coordinates: [[[139.9, 35.7], [140.2, 35.7], [140.2, 35.9], [139.9, 35.9], [139.9, 35.7]]] };
@@ -749,11 +749,25 @@ await check("outage desk: a check reorders the call list and a family's self-rep
   assert.notEqual(after[0], first);
   assert.equal(after.find((id) => id === first), first);
   await page.waitForFunction((ids) => document.body.dataset.calls === ids, after.join(","));
+  // The family, on its phone, sees the countdown the server computes and taps 「救助が必要」.
   const me = await apiJson("/api/v1/me", "demo-family");
   const own = me.child_ids[0];
-  await apiJson(`/api/v1/incidents/${incident.id}/checks`, "demo-family", { method: "POST", body: JSON.stringify({ child_id: own, channel: "self", reached: true, status: "needs_rescue" }) });
+  const mine = await apiJson(`/api/v1/children/${own}/incident`, "demo-family");
+  const card = mine.find((i) => i.incident_id === incident.id);
+  assert.ok(card, "the family's home is dark in the test incident");
+  const phone = await newPage(browser, { phone: true, family: "demo-family" });
+  await ready(phone, "/");
+  await phone.waitForFunction(() => document.body.dataset.incidents && document.body.dataset.incidents !== "0");
+  const text = await phone.textContent("#incident-box");
+  assert.match(text, /停電中：ブラウザ試験 台風/);
+  assert.match(text, card.remaining_min > 0 ? /あと .+ でバッテリーが切れます/ : /バッテリーが切れている時刻です/);
+  await shot(phone, "family-incident-phone");
+  await phone.click(`#incident-box button.report[data-incident="${incident.id}"][data-status="needs_rescue"]`);
+  await phone.waitForFunction(() => /と市に伝えました/.test(document.querySelector("#incident-box .report-sent")?.textContent || ""));
+  // …and the desk, without a reload, shows it.
   await page.waitForFunction((id) => document.querySelector(`button.call[data-id="${id}"]`)?.textContent.includes("救助が必要"), own, { timeout: 10000 });
   await shot(page, "desk-after-checks");
+  await phone.context().close();
   await page.context().close();
 });
 

@@ -8,6 +8,7 @@ import { powerLayer, shelterLayer } from "../layers.js";
 import { addLegend, clusterIcon, createMap } from "../map.js";
 import { fillOptions, setMessage, showError, wireLang, wireTokenBox } from "../common.js";
 import * as childBox from "./child.js";
+import * as incident from "./incident.js";
 import * as results from "./results.js";
 import { ask } from "./search.js";
 import { takeTokenFromFragment } from "./signin.js";
@@ -29,6 +30,7 @@ const state = {
 
 async function drawLayers() {
   const [points, shelters] = await Promise.all([api("/api/v1/power-points", { auth: false }), api("/api/v1/shelters", { auth: false })]);
+  state.places = new Map([...points.features, ...shelters.features].map((f) => [f.id, f.properties.name]));
   // Clusters only when zoomed far out: on a phone a tap should reach a point, not a bubble.
   state.cluster = L.markerClusterGroup({ maxClusterRadius: 40, disableClusteringAtZoom: 14, iconCreateFunction: clusterIcon });
   state.cluster.addLayer(powerLayer(points));
@@ -51,11 +53,13 @@ function setOrigin(next, user = true) {
 async function loadChildren() {
   await childBox.loadChildren(state);
   childBox.render(state);
+  await incident.load(state);
 }
 
 function redraw() {
   fillOptions($("outlet-select"), "outlet_types");
   childBox.render(state);
+  incident.render(state);
   if (state.last) results.render(state, { fit: false, user: false });
   state.legend.render();
   state.cluster?.refreshClusters();
@@ -81,6 +85,7 @@ function wire() {
   $("child-select").addEventListener("change", () => {
     childBox.pickChild(state, $("child-select").value);
     childBox.render(state);
+    incident.load(state);
     setOrigin(state.origin && state.origin.kind !== "home" ? state.origin : childBox.home(state.child));
   });
   wireTokenBox(async () => {
@@ -99,6 +104,7 @@ async function main() {
   state.legend = addLegend(state.map, ["cluster", "home", "origin", "rank"]);
   results.resultLayer.addTo(state.map);
   wire();
+  incident.wire(state);
   await drawLayers();
   await loadChildren();
   const params = new URLSearchParams(location.search);
