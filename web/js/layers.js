@@ -4,9 +4,24 @@ import { t } from "./i18n.js";
 import { childIcon, escapeHtml, powerIcon, shelterIcon } from "./map.js";
 import { label } from "./vocab.js";
 
+const JST = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+
+/** The point's latest live report (free outlets, fuel, queue), when there is one. */
+export function liveLine(live) {
+  if (!live) return "";
+  const parts = [];
+  if (live.free_outlets != null) parts.push(t("liveFree", { n: live.free_outlets }));
+  if (live.fuel_out_at) parts.push(t("liveFuel", { at: JST.format(new Date(live.fuel_out_at)) }));
+  if (live.queue_people != null) parts.push(t("liveQueue", { n: live.queue_people }));
+  if (live.reported_at) parts.push(t("liveReported", { at: JST.format(new Date(live.reported_at)) }));
+  return parts.join("・");
+}
+
 /** Popup text of a power point: name, kind, status, and the details a family needs. */
 export function powerPopup(p, { capacity = false } = {}) {
+  const live = liveLine(p.live);
   return `<b>${escapeHtml(p.name)}</b><br>${escapeHtml(label("power_point_kinds", p.kind))} / ${escapeHtml(label("statuses", p.status))}` +
+    (live ? `<br><span class="live">${escapeHtml(live)}</span>` : "") +
     (capacity ? `<br>${p.capacity_w} W` : "") +
     (p.hours ? `<br>${escapeHtml(t("hours"))}: ${escapeHtml(p.hours)}` : "") +
     (p.contact ? `<br><a class="tel" href="tel:${escapeHtml(p.contact)}">${escapeHtml(p.contact)}</a>` : "");

@@ -729,9 +729,17 @@ await check("outage desk: a check reorders the call list; a family's tap on its 
   const incident = await apiJson("/api/v1/incidents", "demo-planner", { method: "POST", body: JSON.stringify({ name: "ブラウザ試験 台風", started_at: started }) });
   const city = { type: "Polygon", coordinates: [[[139.9, 35.7], [140.2, 35.7], [140.2, 35.9], [139.9, 35.9], [139.9, 35.7]]] };
   await apiJson(`/api/v1/incidents/${incident.id}/outages`, "demo-planner", { method: "POST", body: JSON.stringify({ type: "Feature", geometry: city, properties: { since: started, source: "drawn" } }) });
+  await apiJson("/api/v1/power-points/pp-001/reports", "demo-planner", { method: "POST", body: JSON.stringify({ status: "limited", free_outlets: 1, fuel_h_left: 3, queue_people: 4 }) });
+  const point = await apiJson("/api/v1/power-points/pp-001");
   const page = await newPage(browser, { staff: "demo-planner" });
   await ready(page, "/desk");
   await page.selectOption("#incident-select", incident.id);
+  // A point's live report shows on the desk's map: free outlets, fuel and queue.
+  await page.waitForFunction(() => document.body.dataset.calls);
+  await page.evaluate(([lon, lat]) => window.powermap.map.setView([lat, lon], 17, { animate: false }), point.geometry.coordinates);
+  await page.locator(`.leaflet-marker-icon[title="${point.properties.name}"]`).first().click({ force: true });
+  await page.waitForSelector(".leaflet-popup-content .live");
+  assert.match(await page.textContent(".leaflet-popup-content"), /空き 1口・燃料 .+ まで・待ち 4人/);
   const list = await apiJson(`/api/v1/incidents/${incident.id}/children?margin_min=60`, "demo-planner");
   const order = list.features.map((f) => f.id);
   assert.ok(order.length >= 3, `the demo city has children under the outage (${order.length})`);

@@ -4,6 +4,7 @@
 import { ApiError, api, apiBlob, loadConfig, token } from "../api.js";
 import { t } from "../i18n.js";
 import { createMap, escapeHtml } from "../map.js";
+import { powerLayer, powerPopup } from "../layers.js";
 import { download, fmtDistance, setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "../common.js";
 import { label, values } from "../vocab.js";
 import { followEvents } from "./events.js";
@@ -12,6 +13,7 @@ const $ = (id) => document.getElementById(id);
 const state = { map: null, incidents: [], rows: [], at: null, selected: null, stopEvents: null };
 const darkLayer = L.geoJSON(null, { style: { color: "#5b1a14", weight: 1, fillColor: "#1b1b1b", fillOpacity: 0.25 } });
 const childLayer = L.layerGroup();
+const pointLayer = L.layerGroup();
 
 const JST = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
 /** A time as the desk reads it, in Japan time: 「12/3 18:40」. */
@@ -68,10 +70,14 @@ async function loadList() {
   const bad = margin.value !== "" && !(Number(margin.value) >= 0);
   margin.setAttribute("aria-invalid", String(bad));
   if (bad) return setMessage(t("badMargin"));
-  const [list, outages] = await Promise.all([
+  const [list, outages, points] = await Promise.all([
     api(`/api/v1/incidents/${encodeURIComponent(id)}/children?${query()}`),
     api(`/api/v1/incidents/${encodeURIComponent(id)}/outages`),
+    api("/api/v1/power-points"),
   ]);
+  // Points with their live status (free outlets, fuel, queue), refreshed with every change.
+  pointLayer.clearLayers();
+  pointLayer.addLayer(powerLayer(points, { popup: (p) => powerPopup(p, { capacity: true }) }));
   state.rows = list.features;
   darkLayer.clearLayers();
   darkLayer.addData({ type: "FeatureCollection", features: outages.features.filter((f) => f.geometry && !f.properties.restored_at) });
@@ -239,6 +245,7 @@ async function main() {
   const config = await loadConfig();
   state.map = createMap($("map"), config);
   darkLayer.addTo(state.map);
+  pointLayer.addTo(state.map);
   childLayer.addTo(state.map);
   fillSelects();
   wire();
