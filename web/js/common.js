@@ -1,6 +1,6 @@
 // Pieces every view shares: the token box, the language toggle, formatting, messages, downloads.
 import { describeError, setToken, token, tokenKind } from "./api.js";
-import { applyStrings, toggleLang } from "./i18n.js";
+import { applyStrings, t, toggleLang } from "./i18n.js";
 import { escapeHtml } from "./map.js";
 import { label, values } from "./vocab.js";
 
@@ -34,6 +34,18 @@ export function wireLang(onChange) {
 
 export function fmtDistance(m) {
   return m >= 1000 ? `${(m / 1000).toFixed(1)} km` : `${Math.round(m)} m`;
+}
+
+const JST = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+
+/** A time as people here read it, in Japan time: 「12/3 18:40」; 「—」 for none. */
+export const fmtTime = (iso) => (iso ? JST.format(new Date(iso)) : "—");
+
+/** Minutes as people say them: 「3時間20分」 (the sign is dropped; the sentence says which way). */
+export function fmtDuration(min) {
+  const m = Math.abs(Math.trunc(min));
+  const h = Math.floor(m / 60);
+  return h ? t("hoursMinutes", { h, m: m % 60 }) : t("minutesOnly", { m });
 }
 
 /** Whole minutes, rounded up: "0.4 min" would promise too much to someone in a hurry. */

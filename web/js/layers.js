@@ -1,19 +1,18 @@
 // Every marker of the maps, made here by L.geoJSON layer factories: power points, shelters,
 // children. A page says what to show and what a click does; the look is decided once.
+import { fmtTime } from "./common.js";
 import { t } from "./i18n.js";
 import { childIcon, escapeHtml, powerIcon, shelterIcon } from "./map.js";
 import { label } from "./vocab.js";
-
-const JST = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
 
 /** The point's latest live report (free outlets, fuel, queue), when there is one. */
 export function liveLine(live) {
   if (!live) return "";
   const parts = [];
   if (live.free_outlets != null) parts.push(t("liveFree", { n: live.free_outlets }));
-  if (live.fuel_out_at) parts.push(t("liveFuel", { at: JST.format(new Date(live.fuel_out_at)) }));
+  if (live.fuel_out_at) parts.push(t("liveFuel", { at: fmtTime(live.fuel_out_at) }));
   if (live.queue_people != null) parts.push(t("liveQueue", { n: live.queue_people }));
-  if (live.reported_at) parts.push(t("liveReported", { at: JST.format(new Date(live.reported_at)) }));
+  if (live.reported_at) parts.push(t("liveReported", { at: fmtTime(live.reported_at) }));
   return parts.join("・");
 }
 

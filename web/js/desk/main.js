@@ -5,7 +5,7 @@ import { ApiError, api, apiBlob, loadConfig, token } from "../api.js";
 import { t } from "../i18n.js";
 import { createMap, escapeHtml } from "../map.js";
 import { powerLayer, powerPopup } from "../layers.js";
-import { download, fmtDistance, setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "../common.js";
+import { download, fmtDistance, fmtDuration, fmtTime, setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "../common.js";
 import { label, values } from "../vocab.js";
 import { followEvents } from "./events.js";
 
@@ -15,16 +15,6 @@ const darkLayer = L.geoJSON(null, { style: { color: "#5b1a14", weight: 1, fillCo
 const childLayer = L.layerGroup();
 const pointLayer = L.layerGroup();
 
-const JST = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
-/** A time as the desk reads it, in Japan time: 「12/3 18:40」. */
-export const fmtTime = (iso) => (iso ? JST.format(new Date(iso)) : "—");
-
-/** Minutes as people say them: 「3時間20分」. */
-export function fmtDuration(min) {
-  const m = Math.abs(Math.trunc(min));
-  const h = Math.floor(m / 60);
-  return h ? t("hoursMinutes", { h, m: m % 60 }) : t("minutesOnly", { m });
-}
 
 /** The battery line of a row: time left, already out, on outside power, or no clock. */
 export function batteryText(p) {

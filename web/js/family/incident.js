@@ -4,11 +4,10 @@
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { escapeHtml } from "../map.js";
-import { fmtDistance, showError } from "../common.js";
+import { fmtDistance, fmtDuration, fmtTime, showError } from "../common.js";
 import { label } from "../vocab.js";
 
 const $ = (id) => document.getElementById(id);
-const JST = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
 const REPORTS = ["safe_at_home", "needs_power", "needs_rescue"];
 
 /** Reads the open incidents for the shown child (none without a family token). */
@@ -24,18 +23,12 @@ export async function load(state) {
   render(state);
 }
 
-function duration(min) {
-  const m = Math.max(0, Math.trunc(min));
-  const h = Math.floor(m / 60);
-  return h ? t("hoursMinutes", { h, m: m % 60 }) : t("minutesOnly", { m });
-}
-
 /** The countdown line, in plain words. */
 export function countdown(i) {
   if (i.on_power) return t("familyOnPower");
   if (i.remaining_min == null) return t("familyNoClock");
   if (i.remaining_min <= 0) return t("familyDepleted");
-  return t("familyRemaining", { d: duration(i.remaining_min), at: JST.format(new Date(i.depletes_at)) });
+  return t("familyRemaining", { d: fmtDuration(i.remaining_min), at: fmtTime(i.depletes_at) });
 }
 
 function incidentHtml(state, i) {
@@ -69,7 +62,7 @@ export function wire(state) {
       const body = { child_id: state.child.id, channel: "self", reached: true, status: b.dataset.status };
       await api(`/api/v1/incidents/${encodeURIComponent(b.dataset.incident)}/checks`, { method: "POST", body });
       const sent = $("incident-box").querySelector(`.report-sent[data-incident="${CSS.escape(b.dataset.incident)}"]`);
-      if (sent) sent.textContent = t("reportSent", { what: label("check_statuses", b.dataset.status), at: JST.format(new Date()) });
+      if (sent) sent.textContent = t("reportSent", { what: label("check_statuses", b.dataset.status), at: fmtTime(new Date().toISOString()) });
     } catch (err) {
       showError(err);
     } finally {
