@@ -32,7 +32,7 @@ async fn list(
     let token = &who.0;
     let children: Vec<_> = state
         .catalog
-        .list::<ChildProps>(q.bbox())
+        .list::<ChildProps>(q.bbox()?)
         .into_iter()
         .filter(|c| token.role != Role::Family || token.child_ids.contains(&c.id))
         .collect();

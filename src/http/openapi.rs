@@ -86,9 +86,6 @@ fn share_errors(op: &mut utoipa::openapi::path::Operation) {
             r.content.insert("application/json".into(), RefOr::T(json_content("ErrorBody")));
         }
     }
-    let mut sorted: Vec<_> = std::mem::take(responses).into_iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    responses.extend(sorted);
 }
 
 fn schema_ref(name: &str) -> RefOr<Schema> {

@@ -37,16 +37,12 @@ pub struct ListQuery {
     pub bbox: Option<String>,
 }
 
-impl Check for ListQuery {
-    fn check(&self) -> Result<()> {
-        parse_bbox(self.bbox.as_deref()).map(|_| ())
-    }
-}
+impl Check for ListQuery {}
 
 impl ListQuery {
-    /// The box, already checked.
-    pub fn bbox(&self) -> Option<[f64; 4]> {
-        parse_bbox(self.bbox.as_deref()).ok().flatten()
+    /// The box, parsed and checked (a 400 naming `bbox` when malformed).
+    pub fn bbox(&self) -> Result<Option<[f64; 4]>> {
+        parse_bbox(self.bbox.as_deref())
     }
 }
 
@@ -217,7 +213,7 @@ async fn list<P: Indexed>(
     axum::extract::State(state): axum::extract::State<AppState>,
     super::extract::Query(q): super::extract::Query<ListQuery>,
 ) -> Result<Json<FeatureCollection>> {
-    let features = state.catalog.list::<P>(q.bbox()).iter().map(|e| e.to_feature()).collect();
+    let features = state.catalog.list::<P>(q.bbox()?).iter().map(|e| e.to_feature()).collect();
     Ok(Json(collection(features)))
 }
 
