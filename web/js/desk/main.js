@@ -52,8 +52,9 @@ async function loadIncidents() {
   if (!state.incidents.length) setMessage(token() ? t("noIncident") : t("needToken"));
 }
 
-/** Reads the call list and the dark areas for the chosen incident and time; draws both. */
-async function loadList() {
+/** Reads the call list and the dark areas for the chosen incident and time; draws both. The
+ * power points (a national list can be large) are read again only when `points` says so. */
+async function loadList({ points: withPoints = true } = {}) {
   const id = $("incident-select").value;
   if (!id) return;
   const margin = $("margin-input");
@@ -63,11 +64,13 @@ async function loadList() {
   const [list, outages, points] = await Promise.all([
     api(`/api/v1/incidents/${encodeURIComponent(id)}/children?${query()}`),
     api(`/api/v1/incidents/${encodeURIComponent(id)}/outages`),
-    api("/api/v1/power-points"),
+    withPoints ? api("/api/v1/power-points") : null,
   ]);
-  // Points with their live status (free outlets, fuel, queue), refreshed with every change.
-  pointLayer.clearLayers();
-  pointLayer.addLayer(powerLayer(points, { popup: (p) => powerPopup(p, { capacity: true }) }));
+  // Points with their live status (free outlets, fuel, queue).
+  if (points) {
+    pointLayer.clearLayers();
+    pointLayer.addLayer(powerLayer(points, { popup: (p) => powerPopup(p, { capacity: true }) }));
+  }
   state.rows = list.features;
   darkLayer.clearLayers();
   darkLayer.addData({ type: "FeatureCollection", features: outages.features.filter((f) => f.geometry && !f.properties.restored_at) });
@@ -158,7 +161,7 @@ async function saveCheck(event) {
     await api(`/api/v1/incidents/${encodeURIComponent($("incident-select").value)}/checks`, { method: "POST", body });
     $("check-form").hidden = true;
     state.selected = null;
-    await loadList();
+    await loadList({ points: false });
     setMessage(t("checkSaved"));
   } catch (e) {
     if (e instanceof ApiError && e.status === 422 && /status/.test(e.message)) $("status-error").textContent = e.message;
@@ -173,10 +176,15 @@ function follow() {
   const id = $("incident-select").value;
   if (!id) return;
   let timer = null;
+  let points = false; // a point changed since the last reload
   state.stopEvents = followEvents(`/api/v1/incidents/${encodeURIComponent(id)}/events`, {
-    onChange: () => {
+    onChange: (change) => {
+      points ||= !change || change.kind === "power_point";
       clearTimeout(timer);
-      timer = setTimeout(() => loadList().catch(showError), 300);
+      timer = setTimeout(() => {
+        loadList({ points }).catch(showError);
+        points = false;
+      }, 300);
     },
     onStatus: (live) => ($("live-status").textContent = live ? t("liveOn") : t("liveOff")),
   });
