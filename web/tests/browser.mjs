@@ -147,7 +147,11 @@ async function emptySpot(page) {
 }
 
 const results = [];
+// `--only REGEX` runs the checks whose names match (while working on one page).
+const only = arg("--only", null);
+
 async function check(name, fn) {
+  if (only && !new RegExp(only).test(name)) return;
   const started = Date.now();
   try {
     await fn();
@@ -270,6 +274,8 @@ await check("planner view: a preset scenario shows the API's at-risk children an
   assert.equal(await page.locator("#assignment-list li").count(), want.assignments.length + want.unassigned.length);
   await page.waitForFunction(() => document.querySelectorAll("#saved-list li").length >= 1);
   assert.match(await page.textContent("#saved-list"), /ブラウザテスト 北部72時間/);
+  // The demo's typhoon is in progress: the planner is told, with the way to its call list.
+  assert.match(await page.locator("#incident-banner").innerText(), /発災中：.+電話リストを開く/s);
   await shot(page, "planner-desktop");
   await page.context().close();
 });
@@ -485,6 +491,44 @@ await check("coordinator view: no plan and a missing destination are shown quiet
   await page.click('#audit-table tbody tr[data-child="child-013"] >> nth=0'); // plans shelter sh-999
   await page.waitForFunction(() => document.body.dataset.planFor === "child-013");
   assert.match(await page.textContent("#plan-body"), /未登録: sh-999/);
+  await page.context().close();
+});
+
+await check("coordinator view: an open incident is named with a link to its call list; a dark child's plan shows its battery clock", async () => {
+  const open = (await apiJson("/api/v1/incidents", "demo-coordinator")).filter((i) => !i.closed_at);
+  assert.ok(open.length >= 1, "the demo has an open incident");
+  const incident = open[0];
+  const list = await apiJson(`/api/v1/incidents/${incident.id}/children`, "demo-coordinator");
+  const audit = await apiJson("/api/v1/plans/audit", "demo-coordinator");
+  const inTable = [...new Set(audit.findings.map((f) => f.child_id))];
+  const dark = list.features.find((f) => inTable.includes(f.id) && f.properties.remaining_min > 0);
+  const lit = inTable.find((id) => !list.features.some((f) => f.id === id));
+  assert.ok(dark && lit, `the demo needs a dark and a lit child in the audit table (${dark?.id}, ${lit})`);
+  const page = await newPage(browser, { staff: "demo-coordinator" });
+  await ready(page, "/coordinator");
+  const banner = page.locator("#incident-banner");
+  await banner.waitFor({ state: "visible" });
+  assert.equal(await banner.locator("p").count(), open.length);
+  assert.match(await banner.innerText(), new RegExp(`発災中：${incident.name}`));
+  assert.equal(await banner.locator("a").first().getAttribute("href"), `/desk?incident=${encodeURIComponent(incident.id)}`);
+  await page.waitForFunction((n) => document.body.dataset.findings === String(n), audit.findings.length);
+  await page.click(`#audit-table tbody tr[data-child="${dark.id}"] >> nth=0`);
+  await page.waitForFunction((id) => document.body.dataset.planFor === id, dark.id);
+  const line = page.locator(`#plan-incident .incident-line[data-incident="${incident.id}"]`);
+  assert.equal(await line.count(), 1);
+  // The page asks a moment later than the test did: the minutes left may be one fewer.
+  const said = (m) => `あと ${Math.floor(m / 60) ? `${Math.floor(m / 60)}時間${m % 60}分` : `${m}分`}`;
+  const text = await line.innerText();
+  const m = dark.properties.remaining_min;
+  assert.ok([m, m - 1].some((x) => text.includes(said(x))), `${text} should say ${said(m)}`);
+  await shot(page, "coordinator-incident");
+  await page.click(`#audit-table tbody tr[data-child="${lit}"] >> nth=0`);
+  await page.waitForFunction((id) => document.body.dataset.planFor === id, lit);
+  assert.equal(await page.locator("#plan-incident .incident-line").count(), 0, "a child with power shows no clock");
+  // The banner's link opens the desk on that incident.
+  await banner.locator("a").first().click();
+  await page.waitForURL(/\/desk\?incident=/);
+  await page.waitForFunction((id) => document.querySelector("#incident-select")?.value === id && document.body.dataset.calls, incident.id);
   await page.context().close();
 });
 

@@ -7,6 +7,7 @@ import { t } from "../i18n.js";
 import { childLayer } from "../layers.js";
 import { addLegend, createMap } from "../map.js";
 import { download, fillOptions, setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "../common.js";
+import { showOpenIncidents } from "../incidents-open.js";
 import * as plan from "./plan.js";
 import * as table from "./table.js";
 
@@ -87,6 +88,7 @@ async function reload() {
   plan.close(state);
   $("audit-table").querySelector("tbody").innerHTML = "";
   if (!token()) return setMessage(t("needToken"));
+  showOpenIncidents($("incident-banner"));
   try {
     await loadChildren();
     await loadAudit();

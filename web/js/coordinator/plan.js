@@ -6,6 +6,7 @@ import { powerLayer, shelterLayer } from "../layers.js";
 import { escapeHtml, fitWhenIdle } from "../map.js";
 import { label } from "../vocab.js";
 import { showError } from "../common.js";
+import { childIncidentHtml } from "../incidents-open.js";
 import { markSelected } from "./table.js";
 
 const $ = (id) => document.getElementById(id);
@@ -23,14 +24,20 @@ export const planLayer = L.layerGroup();
 export async function open(state, childId) {
   state.selected = childId;
   state.plan = undefined;
+  state.incidents = [];
   markSelected(state);
   render(state);
   $("plan-box").scrollIntoView({ block: "nearest" });
   try {
     // The history is empty (not a 404) for a child without a plan; the newest comes first.
-    const history = await api(`/api/v1/children/${encodeURIComponent(childId)}/plan/history`);
+    // During an outage the child's battery clock comes with it ([] when its home has power).
+    const [history, incidents] = await Promise.all([
+      api(`/api/v1/children/${encodeURIComponent(childId)}/plan/history`),
+      api(`/api/v1/children/${encodeURIComponent(childId)}/incident`).catch(() => []),
+    ]);
     if (state.selected !== childId) return;
     state.plan = history[0] || null;
+    state.incidents = incidents;
   } catch (e) {
     if (state.selected !== childId) return;
     state.plan = null;
@@ -60,10 +67,11 @@ function placeText(places, id) {
   return f ? escapeHtml(f.properties.name) : `<span class="bad-text">${escapeHtml(t("notRegistered", { id }))}</span>`;
 }
 
-function renderBox({ selected, plan, children, places }) {
+function renderBox({ selected, plan, children, places, incidents }) {
   $("plan-box").hidden = !selected;
   if (!selected) return;
   $("plan-child").textContent = children.get(selected)?.properties.name || selected;
+  $("plan-incident").innerHTML = childIncidentHtml(incidents || [], places);
   if (plan === undefined) {
     $("plan-body").innerHTML = "";
     return;

@@ -5,7 +5,8 @@ import { ApiError, api, apiBlob, loadConfig, token } from "../api.js";
 import { t } from "../i18n.js";
 import { createMap, escapeHtml } from "../map.js";
 import { powerLayer, powerPopup } from "../layers.js";
-import { download, fmtDistance, fmtDuration, fmtTime, setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "../common.js";
+import { download, fmtDistance, fmtTime, setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "../common.js";
+import { batteryText } from "../incidents-open.js";
 import { label, values } from "../vocab.js";
 import { followEvents } from "./events.js";
 
@@ -15,13 +16,6 @@ const darkLayer = L.geoJSON(null, { style: { color: "#5b1a14", weight: 1, fillCo
 const childLayer = L.layerGroup();
 const pointLayer = L.layerGroup();
 
-
-/** The battery line of a row: time left, already out, on outside power, or no clock. */
-export function batteryText(p) {
-  if (p.on_power) return t("onPower");
-  if (p.remaining_min == null) return t("noClock");
-  return p.remaining_min > 0 ? t("remaining", { d: fmtDuration(p.remaining_min) }) : t("depleted", { d: fmtDuration(p.remaining_min) });
-}
 
 /** How urgent a row is, for its colour: out, under 3 h, under 6 h, fine, on power. */
 export function urgency(p) {
@@ -48,7 +42,9 @@ async function loadIncidents() {
   sel.innerHTML = state.incidents
     .map((i) => `<option value="${escapeHtml(i.id)}">${escapeHtml(i.name)}（${escapeHtml(fmtTime(i.started_at))}${i.closed_at ? "・" + escapeHtml(t("closed")) : ""}）</option>`)
     .join("");
-  if (state.incidents.some((i) => i.id === keep)) sel.value = keep;
+  // A link from another page (/desk?incident=…) chooses the incident the first time.
+  const wanted = keep || new URLSearchParams(location.search).get("incident");
+  if (state.incidents.some((i) => i.id === wanted)) sel.value = wanted;
   if (!state.incidents.length) setMessage(token() ? t("noIncident") : t("needToken"));
 }
 

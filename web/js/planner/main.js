@@ -5,6 +5,7 @@ import { api, loadConfig, migrateLegacyToken, token } from "../api.js";
 import { currentLang, t } from "../i18n.js";
 import { addLegend, createMap } from "../map.js";
 import { setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "../common.js";
+import { showOpenIncidents } from "../incidents-open.js";
 import * as markers from "./markers.js";
 import * as scenario from "./scenario.js";
 
@@ -28,6 +29,7 @@ function toggle(id, layer) {
 
 async function loadData() {
   setMessage("");
+  showOpenIncidents($("incident-banner"));
   const { data } = state;
   const [points, shelters, presets] = await Promise.all([
     api("/api/v1/power-points", { auth: false }),
