@@ -280,6 +280,28 @@ await check("planner view: a preset scenario shows the API's at-risk children an
   await page.context().close();
 });
 
+await check("planner view: a week-long outage says which placements stop early and how far from proven the answer is", async () => {
+  const presets = await apiJson("/api/v1/scenarios/presets");
+  const week = presets.features.find((f) => f.id === "city-7d");
+  const want = await apiJson("/api/v1/scenarios/outage", "demo-planner", { method: "POST", body: JSON.stringify({ area: week.geometry, hours: week.properties.hours }) });
+  const early = want.assignments.filter((a) => a.holds_h != null);
+  assert.ok(early.length > 0, "the demo's week-long outage outlasts some points");
+  const page = await newPage(browser, { staff: "demo-planner" });
+  await ready(page, "/planner");
+  await page.selectOption("#preset-select", "city-7d");
+  await page.click("#run-btn");
+  await page.waitForFunction(() => document.body.dataset.scenario === "done");
+  assert.equal(Number(await page.textContent("#t-second-move")), want.needs_second_move.length);
+  const shown = await page.$$eval("#assignment-list li:has(.holds)", (lis) => lis.map((li) => [li.dataset.child, li.querySelector(".holds").textContent]));
+  assert.deepEqual(shown.map(([id]) => id).sort(), early.map((a) => a.child_id).sort());
+  for (const [id, text] of shown) assert.ok(text.includes(`${early.find((a) => a.child_id === id).holds_h}時間で停止`), text);
+  const optimal = await page.textContent("#t-optimal");
+  assert.match(optimal, want.optimal ? /^最適/ : /最適とは限りません/);
+  await page.locator("#t-second-move").scrollIntoViewIfNeeded();
+  await shot(page, "planner-week");
+  await page.context().close();
+});
+
 await check("planner view: an area drawn with the mouse runs too", async () => {
   const page = await newPage(browser, { staff: "demo-planner" });
   await ready(page, "/planner");

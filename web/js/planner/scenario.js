@@ -73,12 +73,22 @@ export function render(state) {
   $("t-unassigned").textContent = r.unassigned.length;
   $("t-points-out").textContent = r.points_out.length;
   $("t-distance").textContent = fmtDistance(r.assignments.reduce((s, a) => s + a.distance_m, 0));
-  $("t-optimal").textContent = r.optimal ? t("optimalYes") : t("optimalNo");
+  $("t-second-move").textContent = (r.needs_second_move || []).length;
+  $("t-second-move").classList.toggle("bad", (r.needs_second_move || []).length > 0);
+  $("t-optimal").textContent = optimality(r);
+  $("t-optimal").title = r.model || "";
   const name = (id, map) => map.get(id)?.properties.name || id;
   $("assignment-list").innerHTML =
-    r.assignments.map((a) => `<li data-child="${escapeHtml(a.child_id)}">${escapeHtml(name(a.child_id, children))} → ${escapeHtml(name(a.power_point_id, points))}（${fmtDistance(a.distance_m)}・${fmtMinutes(a.travel_min)} ${escapeHtml(t("min"))}）</li>`).join("") +
+    r.assignments.map((a) => `<li data-child="${escapeHtml(a.child_id)}"${a.holds_h != null ? ' class="warn"' : ""}>${escapeHtml(name(a.child_id, children))} → ${escapeHtml(name(a.power_point_id, points))}（${fmtDistance(a.distance_m)}・${fmtMinutes(a.travel_min)} ${escapeHtml(t("min"))}）${a.holds_h != null ? `<br><b class="holds">${escapeHtml(t("holdsFor", { h: a.holds_h }))}</b>` : ""}</li>`).join("") +
     r.unassigned.map((u) => `<li class="bad" data-child="${escapeHtml(u.child_id)}">${escapeHtml(name(u.child_id, children))}: ${escapeHtml(t("reasons." + u.reason))}</li>`).join("");
   document.body.dataset.scenario = "done";
+}
+
+/** The optimality line: proven, or how far from the lower bound the answer may be. */
+function optimality(r) {
+  if (r.optimal) return t("optimalYes");
+  if (r.gap == null || !Number.isFinite(r.gap)) return t("optimalNo");
+  return t("optimalGap", { gap: (Math.ceil(r.gap * 1000) / 10).toFixed(1), bound: fmtDistance(r.lower_bound_m) });
 }
 
 /** Saves the assignment as GeoJSON lines from each child to its power point. */
