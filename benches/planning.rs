@@ -1,7 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark, not a request path
 //! Planning at city-to-prefecture scale: the 個別避難計画 audit over 10,000 children with
 //! plans, and the outage assignment for 1,000 / 10,000 / 50,000 at-risk children over 5,000
-//! power points. Reproduce with `cargo bench --bench planning`.
+//! power points, and the incident call list for 1,000 / 10,000 / 50,000 children under outage
+//! over 5,000 points. Reproduce with `cargo bench --bench planning` (one group:
+//! `cargo bench --bench planning -- call_list`).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -173,5 +175,53 @@ fn hours_bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, audit_bench, outage_bench, hours_bench);
+/// The desk's call list (電話リスト) with the whole prefecture dark since two hours: every
+/// child is listed, and only the one point in ten on its own power is up, so each child's
+/// nearest search passes over the dark grid-dependent points around it.
+fn call_list_bench(c: &mut Criterion) {
+    use powermap::domain::incident::OutageArea;
+    use powermap::planning::call_list::{CallListInput, call_list};
+    let since = time::macros::datetime!(2026-09-09 00:00 UTC);
+    let area = OutageArea {
+        id: "chiba".into(),
+        incident_id: "bench".into(),
+        geometry: Some(json!({"type": "Polygon",
+            "coordinates": [[[139.7, 34.8], [141.0, 34.8], [141.0, 36.2], [139.7, 36.2], [139.7, 34.8]]]})),
+        district: None,
+        since,
+        restored_at: None,
+        source: None,
+        households: None,
+    };
+    let (reports, plans, travel) = (HashMap::new(), HashMap::new(), TravelModel::default());
+    let mut group = c.benchmark_group("call_list_5000_points");
+    group.sample_size(10);
+    for n in [1_000usize, 10_000, 50_000] {
+        let mut rng = Rng(0x3A_2019 + n as u64);
+        let mut points = power_points(&mut rng, 5_000);
+        for (i, p) in points.iter_mut().enumerate() {
+            p.props.grid_independent = i % 10 == 0;
+        }
+        let catalog = catalog(points, children(&mut rng, n), Vec::new());
+        let input = CallListInput {
+            catalog: &catalog,
+            areas: std::slice::from_ref(&area),
+            checks: &[],
+            reports: &reports,
+            plans: &plans,
+            travel: &travel,
+            at: since + time::Duration::hours(2),
+            margin_min: 60,
+        };
+        let rows = call_list(&input);
+        let placed = rows.iter().filter(|r| r.nearest.is_some()).count();
+        eprintln!("call list {n} children: {} rows, {placed} with a point up", rows.len());
+        group.bench_with_input(BenchmarkId::from_parameter(n), &input, |b, input| {
+            b.iter(|| black_box(call_list(input).len()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, audit_bench, outage_bench, hours_bench, call_list_bench);
 criterion_main!(benches);
