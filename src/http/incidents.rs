@@ -149,7 +149,7 @@ async fn change(
 /// The incident's outage areas (shapes and districts, with `since` and `restored_at`).
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/outages", tag = "incidents", security(("bearer" = [])),
     params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
-    responses((status = 200, body = Value, description = "FeatureCollection"), (status = 403), (status = 404)))]
+    responses((status = 200, body = Value, description = "FeatureCollection"), (status = 400), (status = 403), (status = 404)))]
 async fn list_outages(State(state): State<AppState>, _who: Staff, PathId(id): PathId) -> Result<Json<Value>> {
     incident_of(&state, &id).await?;
     let areas = state.store.incidents().outages(&id).await?;
@@ -283,7 +283,8 @@ impl Check for CallListQuery {
 /// `must_leave_by` (nulls last), then id; `format=csv` for the phone desk.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/children", tag = "incidents", security(("bearer" = [])),
     params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$"), CallListQuery),
-    responses((status = 200, body = Value, description = "FeatureCollection, or text/csv"), (status = 400),
+    responses((status = 200, description = "FeatureCollection (json), or the phone desk's CSV (csv)",
+               content((Value = "application/json"), (String = "text/csv"))), (status = 400),
               (status = 403), (status = 404)))]
 async fn children(
     State(state): State<AppState>,
@@ -491,7 +492,7 @@ impl Follow {
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/events", tag = "incidents", security(("bearer" = [])),
     params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
     responses((status = 200, content_type = "text/event-stream", description = "event `change`, data {\"kind\", \"id\"}"),
-              (status = 403), (status = 404)))]
+              (status = 400), (status = 403), (status = 404)))]
 async fn events(
     State(state): State<AppState>,
     _who: Staff,
