@@ -60,8 +60,62 @@ fn finish(generated: OpenApi) -> OpenApi {
             share_errors(op);
         }
     }
-    doc.components = doc.components.map(with_text_limits);
+    doc.components = doc.components.map(with_text_limits).map(with_null_as_absent);
     doc
+}
+
+/// A resource's properties take an explicit `null` as "not given" (GIS exports write nulls
+/// for empty attributes; see `domain::feature`), so every optional top-level property of the
+/// three resources is documented as nullable too; a required one stays non-null.
+fn with_null_as_absent(mut components: utoipa::openapi::Components) -> utoipa::openapi::Components {
+    for name in ["PowerPointProps", "ShelterProps", "ChildProps"] {
+        if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
+            let required = o.required.clone();
+            for (_, property) in o.properties.iter_mut().filter(|(k, _)| !required.contains(k)) {
+                allow_null(property);
+            }
+        }
+    }
+    components
+}
+
+fn allow_null(schema: &mut RefOr<Schema>) {
+    use utoipa::openapi::schema::SchemaType;
+    fn widen(t: &mut SchemaType) {
+        match t {
+            SchemaType::Type(one) if *one != Type::Null => *t = SchemaType::Array(vec![one.clone(), Type::Null]),
+            SchemaType::Array(types) if !types.contains(&Type::Null) => types.push(Type::Null),
+            _ => {}
+        }
+    }
+    match schema {
+        RefOr::T(Schema::Object(o)) => {
+            widen(&mut o.schema_type);
+            if let Some(values) = o.enum_values.as_mut().filter(|v| !v.contains(&serde_json::Value::Null)) {
+                values.push(serde_json::Value::Null);
+            }
+        }
+        RefOr::T(Schema::Array(a)) => widen(&mut a.schema_type),
+        RefOr::T(Schema::OneOf(one)) => {
+            if !one.items.iter().any(is_null_schema) {
+                one.items.push(null_schema());
+            }
+        }
+        other => {
+            let inner = std::mem::replace(other, null_schema());
+            let mut one = utoipa::openapi::schema::OneOf::new();
+            one.items = vec![inner, null_schema()];
+            *other = RefOr::T(Schema::OneOf(one));
+        }
+    }
+}
+
+fn null_schema() -> RefOr<Schema> {
+    RefOr::T(Schema::Object(ObjectBuilder::new().schema_type(Type::Null).build()))
+}
+
+fn is_null_schema(s: &RefOr<Schema>) -> bool {
+    matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == utoipa::openapi::schema::SchemaType::Type(Type::Null))
 }
 
 fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {

@@ -160,6 +160,11 @@ async fn openapi_states_security_limits_and_answer_shapes() {
     assert_eq!(schemas["Contact"]["properties"]["relation"]["maxLength"], 2000);
     assert_eq!(schemas["ChildProps"]["properties"]["sources"]["items"]["maxLength"], 2000);
     assert_eq!(schemas["Outlet"]["properties"]["count"]["minimum"], 1);
+    // An explicit null counts as "not given" for optional properties, and the document says so;
+    // a required one (the name) stays non-null.
+    assert_eq!(schemas["ChildProps"]["properties"]["devices"]["type"], json!(["array", "null"]));
+    assert_eq!(schemas["ShelterProps"]["properties"]["power_point_ids"]["type"], json!(["array", "null"]));
+    assert_eq!(schemas["ChildProps"]["properties"]["name"]["type"], "string");
     assert_eq!(
         doc["paths"]["/api/v1/nearest/power"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/NearestPowerCollection"
