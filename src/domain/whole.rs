@@ -30,10 +30,17 @@ impl Visitor<'_> for Whole {
     }
 }
 
-/// A `u32` field that also takes `84.0`.
+/// The largest count taken: the document states counts as `int32` (what JavaScript and
+/// spreadsheets keep exactly), so the server refuses what the document does.
+pub const MAX_COUNT: i64 = i32::MAX as i64;
+
+/// A `u32` field that also takes `84.0`, from 0 to [`MAX_COUNT`].
 pub fn u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let v = d.deserialize_any(Whole("0 or more"))?;
-    u32::try_from(v).map_err(|_| de::Error::custom(format!("{v} is out of range for a count")))
+    match u32::try_from(v) {
+        Ok(n) if v <= MAX_COUNT => Ok(n),
+        _ => Err(de::Error::custom(format!("{v} is out of range for a count (0 to {MAX_COUNT})"))),
+    }
 }
 
 /// An optional `u32` field that also takes `84.0`; `null` is absent.
@@ -89,5 +96,8 @@ mod tests {
         assert!(parse(r#"{"n": -1}"#).is_err());
         assert!(parse(r#"{"n": 1e20}"#).is_err());
         assert!(parse(r#"{"n": "3"}"#).is_err());
+        assert_eq!(parse(r#"{"n": 2147483647}"#).unwrap().n, 2_147_483_647);
+        assert!(parse(r#"{"n": 2147483648}"#).is_err(), "past int32, as the document states");
+        assert!(parse(r#"{"n": 1, "m": 4294967295}"#).is_err());
     }
 }

@@ -171,7 +171,13 @@ fn feature_schema(props: RefOr<Schema>) -> Schema {
         .required("coordinates");
     ObjectBuilder::new()
         .property("type", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["Feature"])))
-        .property("id", ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[A-Za-z0-9._-]{1,64}$")))
+        .property(
+            "id",
+            // Absent or null: the server assigns one (on a POST).
+            ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::SchemaType::Array(vec![Type::String, Type::Null]))
+                .pattern(Some("^[A-Za-z0-9._-]{1,64}$")),
+        )
         .property("geometry", point)
         .property("properties", props)
         .required("type")
