@@ -51,16 +51,20 @@ pub trait Check {
     }
 }
 
+/// A text filter given empty (`?district=`, as an HTML form's 「すべて」 sends it) means no
+/// filter. Only text filters say so: an empty number, flag, time or choice is refused, naming
+/// the parameter, as the document's types require.
+pub fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    let v: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(v.filter(|s| !s.is_empty()))
+}
+
 impl<S: Send + Sync, T: serde::de::DeserializeOwned + Check> FromRequestParts<S> for Query<T> {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
         let raw = parts.uri.query().unwrap_or("");
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_str(raw).map_err(|e| Error::param(format!("query string does not parse: {e}")))?;
-        let kept: Vec<(String, String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
-        let cleaned = serde_urlencoded::to_string(&kept).map_err(|e| Error::param(e.to_string()))?;
-        let parsed = serde_urlencoded::Deserializer::new(form_urlencoded::parse(cleaned.as_bytes()));
+        let parsed = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
         let value: T = serde_path_to_error::deserialize(parsed).map_err(|e| {
             let name = e.path().to_string();
             let name = if name == "." { "query".to_owned() } else { name };

@@ -224,7 +224,8 @@ async fn add_check(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ChecksQuery {
-    /// Only this child's checks.
+    /// Only this child's checks (empty: every child's).
+    #[serde(default, deserialize_with = "super::extract::empty_as_none")]
     pub child_id: Option<String>,
 }
 

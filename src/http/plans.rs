@@ -125,10 +125,12 @@ pub enum Format {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Only children of this 町字.
+    /// Only children of this 町字 (empty: every district).
+    #[serde(default, deserialize_with = "super::extract::empty_as_none")]
     pub district: Option<String>,
-    /// Comma-separated severities to keep (`error,warning,info`); default all.
+    /// Comma-separated severities to keep (`error,warning,info`); default (or empty) all.
     #[param(value_type = Option<Vec<Severity>>, style = Form, explode = false)]
+    #[serde(default, deserialize_with = "super::extract::empty_as_none")]
     pub severity: Option<String>,
     /// `json` (default) or `csv`.
     pub format: Option<Format>,

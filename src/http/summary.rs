@@ -123,7 +123,8 @@ async fn areas(State(state): State<AppState>, caller: Caller) -> Json<AreaSummar
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AccessLogQuery {
-    /// Only this child's lines.
+    /// Only this child's lines (empty: every child's).
+    #[serde(default, deserialize_with = "super::extract::empty_as_none")]
     pub child_id: Option<String>,
     /// The newest this many lines, 1–100,000 (default 1,000).
     #[param(minimum = 1, maximum = 100_000, default = 1000)]

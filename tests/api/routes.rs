@@ -71,9 +71,21 @@ async fn typed_queries_name_the_parameter_and_keep_the_contract_codes() {
         assert_error(&answer, code);
         assert!(answer["error"]["message"].as_str().unwrap().contains(field), "{path}: {answer}");
     }
-    // An empty value counts as absent, as browsers send empty form fields.
-    let (status, _) = app.get("/api/v1/nearest/power?lat=35&lon=140&k=&outlet=", None).await;
+    // An empty number or choice is refused as the document's types say, naming it; an empty
+    // text filter means no filter, as an HTML form's 「すべて」 sends it.
+    for (path, field) in
+        [("/api/v1/nearest/power?lat=35&lon=140&k=", "k"), ("/api/v1/nearest/power?lat=35&lon=140&outlet=", "outlet")]
+    {
+        let (status, answer) = app.get(path, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {answer}");
+        assert!(answer["error"]["message"].as_str().unwrap().contains(field), "{path}: {answer}");
+    }
+    app.post("/api/v1/children", Some(PLANNER), &child("c1", 140.05, 35.79, "白井", 6.0)).await;
+    let everyone = app.get("/api/v1/plans/audit", Some(PLANNER)).await.1;
+    assert!(!everyone["findings"].as_array().unwrap().is_empty(), "a child without a plan is a finding");
+    let (status, empty) = app.get("/api/v1/plans/audit?district=&severity=", Some(PLANNER)).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(empty["findings"], everyone["findings"]);
     let (status, answer) = app.get("/api/v1/access-log?limit=0", Some(PLANNER)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(answer["error"]["message"].as_str().unwrap().contains("limit"));
