@@ -547,6 +547,11 @@ await check("coordinator view: an open incident is named with a link to its call
   await page.click(`#audit-table tbody tr[data-child="${lit}"] >> nth=0`);
   await page.waitForFunction((id) => document.body.dataset.planFor === id, lit);
   assert.equal(await page.locator("#plan-incident .incident-line").count(), 0, "a child with power shows no clock");
+  // In English the banner says it in English.
+  await page.click("#lang-toggle");
+  await page.waitForFunction(() => /Incident in progress/.test(document.querySelector("#incident-banner")?.textContent || ""));
+  await page.click("#lang-toggle");
+  await page.waitForFunction(() => /発災中/.test(document.querySelector("#incident-banner")?.textContent || ""));
   // The banner's link opens the desk on that incident.
   await banner.locator("a").first().click();
   await page.waitForURL(/\/desk\?incident=/);

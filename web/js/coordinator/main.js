@@ -118,6 +118,7 @@ async function main() {
     renderTable();
     plan.render(state);
     state.legend.render();
+    showOpenIncidents($("incident-banner"));
   });
   await migrateLegacyToken();
   const config = await loadConfig();

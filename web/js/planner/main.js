@@ -109,6 +109,7 @@ async function main() {
     state.legend.render();
     markers.layers.children.refreshClusters();
     state.map.pm.setLang(currentLang());
+    showOpenIncidents($("incident-banner"));
   });
   await migrateLegacyToken();
   const config = await loadConfig();
