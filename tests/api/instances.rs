@@ -105,19 +105,38 @@ fn named(name: &str) -> serde_json::Value {
     p
 }
 
+/// A's `PUT` of `name`, driven by hand with a waker that does nothing until its
+/// transaction has committed, then left suspended before its answer. `None` when it ran to
+/// its end in the same poll that committed (A's follower tick came in between), so the
+/// caller tries again rather than test nothing.
+async fn held_put(
+    a: &TestApp,
+    name: &str,
+) -> Option<std::pin::Pin<Box<impl Future<Output = (StatusCode, serde_json::Value)> + use<>>>> {
+    let body = serde_json::to_vec(&named(name)).unwrap();
+    let mut put = Box::pin(send(a.router.clone(), "PUT", "/api/v1/power-points/p", Some(PLANNER), Some(body)));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    while stored_name(a, "p").await.as_deref() != Some(name) {
+        if put.as_mut().poll(&mut cx).is_ready() {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    Some(put)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_resumed_after_a_newer_write_from_another_instance_leaves_the_newer_indexed() {
     let (a, b, _) = TestApp::pair(poll()).await;
     a.seed("/api/v1/power-points", named("first")).await;
-    // A's PUT of "older" is driven by hand, with a waker that does nothing, until its
-    // transaction has committed; then it is left suspended there, its answer not yet made.
-    let body = serde_json::to_vec(&named("older")).unwrap();
-    let mut put = Box::pin(send(a.router.clone(), "PUT", "/api/v1/power-points/p", Some(PLANNER), Some(body)));
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    while stored_name(&a, "p").await.as_deref() != Some("older") {
-        assert!(put.as_mut().poll(&mut cx).is_pending(), "the PUT finished before it could be held");
-        tokio::time::sleep(Duration::from_millis(1)).await;
+    let mut held = None;
+    for attempt in 0..10 {
+        held = held_put(&a, &format!("older-{attempt}")).await;
+        if held.is_some() {
+            break;
+        }
     }
+    let put = held.expect("the PUT finished before it could be held, ten times");
     // Meanwhile B writes a newer version, and A's follower indexes it.
     assert_eq!(b.put("/api/v1/power-points/p", Some(PLANNER), &named("newer")).await.0, StatusCode::OK);
     let name = async || a.get("/api/v1/power-points/p", None).await.1["properties"]["name"] == "newer";
