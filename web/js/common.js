@@ -41,6 +41,33 @@ const JST = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", month: "n
 /** A time as people here read it, in Japan time: 「12/3 18:40」; 「—」 for none. */
 export const fmtTime = (iso) => (iso ? JST.format(new Date(iso)) : "—");
 
+const JST_DAY = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "numeric", day: "numeric" });
+const JST_CLOCK = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", hour: "2-digit", minute: "2-digit" });
+
+/** A time of `now`'s day as 「17:00」, of another day as 「12/3 9:00」: what a closing time needs. */
+export function fmtClock(iso, now = pageNow()) {
+  const d = new Date(iso);
+  return JST_DAY.format(d) === JST_DAY.format(now) ? JST_CLOCK.format(d) : JST.format(d);
+}
+
+/** The hour (0–23) in Japan time. */
+export const jstHour = (date) => Number(new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Tokyo", hour: "2-digit", hourCycle: "h23" }).format(date));
+
+/**
+ * The page's "now": the `at` of the address (RFC 3339) when given — a planner's link for
+ * "what would a family see at 21:00", and the tests' fixed clock — else the device's clock.
+ */
+export function pageNow() {
+  const at = pageAt();
+  return at ? new Date(at) : new Date();
+}
+
+/** The address's `at`, when it is a valid time; the API is then asked as of it too. */
+export function pageAt() {
+  const at = new URLSearchParams(location.search).get("at");
+  return at && !Number.isNaN(Date.parse(at)) ? at : null;
+}
+
 /** Minutes as people say them: 「3時間20分」 (the sign is dropped; the sentence says which way). */
 export function fmtDuration(min) {
   const m = Math.abs(Math.trunc(min));

@@ -1,6 +1,6 @@
 // Every marker of the maps, made here by L.geoJSON layer factories: power points, shelters,
 // children. A page says what to show and what a click does; the look is decided once.
-import { fmtTime } from "./common.js";
+import { fmtClock, fmtTime } from "./common.js";
 import { t } from "./i18n.js";
 import { childIcon, escapeHtml, powerIcon, shelterIcon } from "./map.js";
 import { label } from "./vocab.js";
@@ -16,6 +16,27 @@ export function liveLine(live) {
   return parts.join("・");
 }
 
+/**
+ * What a point's hours mean now, as a badge: 「17:00まで」 (open, until when), 「営業時間外」 with
+ * when it opens, or nothing when the answer does not say (`open_now` absent or null).
+ */
+export function openBadge(p) {
+  if (p.open_now === true) {
+    const text = p.open_until ? t("openUntil", { at: fmtClock(p.open_until) }) : t("openNow");
+    return `<span class="badge ok open">${escapeHtml(text)}</span>`;
+  }
+  if (p.open_now === false) {
+    const opens = p.opens_at ? t("opensAt", { at: fmtClock(p.opens_at) }) : "";
+    return `<span class="badge bad open">${escapeHtml(t("closedNow"))}${opens ? `（${escapeHtml(opens)}）` : ""}</span>`;
+  }
+  return "";
+}
+
+/** How long the point's own power lasts once the grid is down: 「停電時 約5時間」; "" when it lasts. */
+export function runtimeText(p) {
+  return p.fuel_h != null ? t("runtime", { h: p.fuel_h }) : "";
+}
+
 /** Popup text of a power point: name, kind, status, and the details a family needs. */
 export function powerPopup(p, { capacity = false } = {}) {
   const live = liveLine(p.live);
@@ -23,6 +44,7 @@ export function powerPopup(p, { capacity = false } = {}) {
     (live ? `<br><span class="live">${escapeHtml(live)}</span>` : "") +
     (capacity ? `<br>${p.capacity_w} W` : "") +
     (p.hours ? `<br>${escapeHtml(t("hours"))}: ${escapeHtml(p.hours)}` : "") +
+    (runtimeText(p) ? `<br>${escapeHtml(runtimeText(p))}` : "") +
     (p.contact ? `<br><a class="tel" href="tel:${escapeHtml(p.contact)}">${escapeHtml(p.contact)}</a>` : "");
 }
 

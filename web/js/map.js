@@ -118,6 +118,9 @@ export function addLegend(map, extras = [], { openWide = true } = {}) {
     rank: () => [swatch("pm-rank", "1"), t("legendRank")],
     selected: () => [`<span class="legend-ring"></span>`, t("legendSelected")],
     plan: () => [`<span class="legend-line"></span>`, t("legendPlan")],
+    open: () => [`<span class="badge ok">時</span>`, t("legendOpen")],
+    closed: () => [`<span class="badge bad">×</span>`, t("legendClosed")],
+    runtime: () => [`<span class="badge">h</span>`, t("legendRuntime")],
   };
   const li = ([icon, text]) => `<li>${icon}<span>${escapeHtml(text)}</span></li>`;
   const render = () => {

@@ -89,8 +89,21 @@ async function newPage(browser, { phone = false, family = null, staff = null, la
   return page;
 }
 
+/**
+ * The family page's clock in the checks: a Wednesday morning, so its night default (only open
+ * places) never depends on when the checks run. A check of the night passes its own `at`.
+ */
+const DAY = "2026-12-02T11:00:00+09:00";
+
+/** `path` with the fixed clock when it is the family page and names no time itself. */
+function withClock(path) {
+  const family = path === "/" || path.startsWith("/?");
+  if (!family || /[?&]at=/.test(path)) return path;
+  return `${path}${path.includes("?") ? "&" : "?"}at=${encodeURIComponent(DAY)}`;
+}
+
 async function ready(page, path) {
-  await page.goto(base + path);
+  await page.goto(base + withClock(path));
   await page.waitForFunction(() => window.powermapReady === true, null, { timeout: 15000 });
 }
 
@@ -207,7 +220,7 @@ await check("family view: a set location lists the API's nearest points, in orde
     await ready(page, "/");
     await page.selectOption("#outlet-select", "ac100v");
     await page.fill("#min-w", "200");
-    await page.goto(`${base}/?lat=${origin.lat}&lon=${origin.lon}`);
+    await page.goto(base + withClock(`/?lat=${origin.lat}&lon=${origin.lon}`));
     await page.waitForFunction(() => window.powermapReady === true);
     await page.selectOption("#outlet-select", "ac100v");
     await page.fill("#min-w", "200");
@@ -235,7 +248,7 @@ await check("family view with the family token: the child's devices and within-b
   assert.ok((await page.locator("#child-devices li").count()) >= 1);
   await expectListed(page, ids(want));
   const ok = want.features.filter((f) => f.properties.within_battery).length;
-  assert.equal(await page.locator("#results .badge.ok").count(), ok);
+  assert.equal(await page.locator("#results .badge.ok.battery").count(), ok);
   assert.equal(await page.getAttribute("#origin-label", "data-kind"), "home");
   assert.match(await page.textContent("#origin-label"), /自宅/);
   // The device need comes from the child: the free-form need box is really gone (`hidden` wins over `display: grid`).
@@ -246,6 +259,48 @@ await check("family view with the family token: the child's devices and within-b
   assert.ok(meta.includes(`最大 ${first.outlets.find((o) => o.type === "ac100v").max_w} W`), meta);
   assert.ok(meta.includes(`徒歩 ${Math.ceil(first.walk_min)} 分`), meta);
   await page.context().close();
+});
+
+await check("family view at night: only places open now by default, and it says so; cards show hours and runtime", async () => {
+  const night = "2026-12-02T21:30:00+09:00";
+  const at = (when) => `lat=${origin.lat}&lon=${origin.lon}&k=5&at=${encodeURIComponent(when)}`;
+  const openOnly = await apiJson(`/api/v1/nearest/power?${at(night)}&open=now`);
+  const all = await apiJson(`/api/v1/nearest/power?${at(night)}`);
+  assert.notDeepEqual(ids(openOnly), ids(all), "the demo has no point closed at 21:30 near the origin: the check would prove nothing");
+  const page = await newPage(browser);
+  await ready(page, `/?lat=${origin.lat}&lon=${origin.lon}&at=${encodeURIComponent(night)}`);
+  await expectListed(page, ids(openOnly));
+  assert.equal(await page.isChecked("#open-now"), true);
+  assert.match(await page.textContent("#open-note:not([hidden])"), /夜間/);
+  assert.equal(await page.locator("#results .badge.bad.open").count(), 0, "a closed place was listed at night");
+  await shot(page, "family-night");
+  // The family may want every place: unticked, the closed ones come back, saying when they open.
+  await page.uncheck("#open-now");
+  await expectListed(page, ids(all));
+  assert.equal(await page.isHidden("#open-note"), true);
+  const closed = all.features.filter((f) => f.properties.open_now === false);
+  assert.equal(await page.locator("#results .badge.bad.open").count(), closed.length);
+  const firstClosed = all.features.findIndex((f) => f.properties.open_now === false);
+  const opens = new Date(all.features[firstClosed].properties.opens_at);
+  const clock = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(opens);
+  assert.equal(await page.textContent(`#results li:nth-child(${firstClosed + 1}) .badge.bad.open`), `営業時間外（${clock}から）`);
+  await page.context().close();
+  // By day the box is off, and an open place says until when; a battery says how long it runs.
+  const day = await apiJson(`/api/v1/nearest/power?${at(DAY)}`);
+  const byDay = await newPage(browser);
+  await ready(byDay, `/?lat=${origin.lat}&lon=${origin.lon}`);
+  await expectListed(byDay, ids(day));
+  assert.equal(await byDay.isChecked("#open-now"), false);
+  assert.equal(await byDay.isHidden("#open-note"), true);
+  const i = day.features.findIndex((f) => f.properties.open_now === true && f.properties.open_until);
+  assert.ok(i >= 0, "no place open at 11:00 with a closing time near the origin");
+  const until = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", hour: "2-digit", minute: "2-digit" }).format(new Date(day.features[i].properties.open_until));
+  assert.equal(await byDay.textContent(`#results li:nth-child(${i + 1}) .badge.ok.open`), `${until}まで`);
+  const withFuel = day.features.findIndex((f) => f.properties.fuel_h != null);
+  assert.ok(withFuel >= 0, "no place with a stored runtime near the origin");
+  const text = await byDay.textContent(`#results li:nth-child(${withFuel + 1}) .times`);
+  assert.ok(text.includes(`停電時 約${day.features[withFuel].properties.fuel_h}時間`), text);
+  await byDay.context().close();
 });
 
 await check("English toggle switches every string", async () => {
@@ -295,6 +350,15 @@ await check("planner view: a week-long outage says which placements stop early a
   const shown = await page.$$eval("#assignment-list li:has(.holds)", (lis) => lis.map((li) => [li.dataset.child, li.querySelector(".holds").textContent]));
   assert.deepEqual(shown.map(([id]) => id).sort(), early.map((a) => a.child_id).sort());
   for (const [id, text] of shown) assert.ok(text.includes(`${early.find((a) => a.child_id === id).holds_h}時間で停止`), text);
+  // Each placement says how long its point runs on its own power.
+  const fuel = new Map((await apiJson("/api/v1/power-points")).features.map((f) => [f.id, f.properties.fuel_h]));
+  const lines = await page.$$eval("#assignment-list li[data-child]:not(.bad)", (lis) => lis.map((li) => [li.dataset.child, li.textContent]));
+  assert.equal(lines.length, want.assignments.length);
+  for (const [id, text] of lines) {
+    const h = fuel.get(want.assignments.find((a) => a.child_id === id).power_point_id);
+    assert.equal(text.includes("停電時 約"), h != null, text);
+    if (h != null) assert.ok(text.includes(`停電時 約${h}時間`), text);
+  }
   const optimal = await page.textContent("#t-optimal");
   assert.match(optimal, want.optimal ? /^最適/ : /最適とは限りません/);
   await page.locator("#t-second-move").scrollIntoViewIfNeeded();
@@ -394,7 +458,7 @@ await check("family token: 現在地 and a tapped spot are searched from, not th
   await expectListed(page, ids(here));
   assert.match(await page.textContent("#origin-label"), /現在地/);
   const within = here.features.filter((f) => f.properties.within_battery).length;
-  assert.equal(await page.locator("#results .badge.ok").count(), within, "within_battery measured from here");
+  assert.equal(await page.locator("#results .badge.ok.battery").count(), within, "within_battery measured from here");
 
   // A tap on the map: the request carries the tapped point and the list is the API's answer for it.
   const [x, y] = await emptySpot(page);

@@ -10,7 +10,7 @@ import { fillOptions, setMessage, showError, wireLang, wireTokenBox } from "../c
 import * as childBox from "./child.js";
 import * as incident from "./incident.js";
 import * as results from "./results.js";
-import { ask } from "./search.js";
+import { ask, presetOpenNow } from "./search.js";
 import { takeTokenFromFragment } from "./signin.js";
 
 const $ = (id) => document.getElementById(id);
@@ -82,6 +82,10 @@ function wire() {
   });
   $("home-btn").addEventListener("click", () => state.child && setOrigin(childBox.home(state.child)));
   $("search-btn").addEventListener("click", () => search(true));
+  $("open-now").addEventListener("change", () => {
+    $("open-note").hidden = true; // the family chose: the night note no longer explains the box
+    if (state.origin) search(true);
+  });
   $("child-select").addEventListener("change", () => {
     childBox.pickChild(state, $("child-select").value);
     childBox.render(state);
@@ -101,7 +105,8 @@ async function main() {
   const config = await loadConfig();
   fillOptions($("outlet-select"), "outlet_types");
   state.map = createMap($("map"), config);
-  state.legend = addLegend(state.map, ["cluster", "home", "origin", "rank"]);
+  state.legend = addLegend(state.map, ["cluster", "home", "origin", "rank", "open", "closed", "runtime"]);
+  presetOpenNow();
   results.resultLayer.addTo(state.map);
   wire();
   incident.wire(state);

@@ -1,6 +1,6 @@
 // The answer on the map (origin, numbered points, lines) and as the list beside it.
 import { t } from "../i18n.js";
-import { powerPopup } from "../layers.js";
+import { liveLine, openBadge, powerPopup, runtimeText } from "../layers.js";
 import { escapeHtml, fitWhenIdle, whenIdle } from "../map.js";
 import { label } from "../vocab.js";
 import { fmtDistance, fmtMinutes, setMessage } from "../common.js";
@@ -18,6 +18,12 @@ function outletsText(p, need) {
     : $("outlet-select").value ? new Set([$("outlet-select").value]) : null;
   const outlets = (p.outlets || []).filter((o) => (!types || types.has(o.type)) && o.max_w >= minW);
   return [...outlets.map((o) => t("outletLine", { type: label("outlet_types", o.type), w: o.max_w, n: o.count })), t("capacityLine", { w: p.capacity_w })].join("・");
+}
+
+/** Hours as written, how long the point runs in an outage, and its latest live report. */
+function timesLine(p) {
+  const parts = [p.hours ? `${t("hours")}: ${p.hours}` : "", runtimeText(p), liveLine(p.live)].filter(Boolean);
+  return parts.length ? `<div class="meta times">${escapeHtml(parts.join("・"))}</div>` : "";
 }
 
 const ORIGIN_TEXT = { home: "originHome", here: "originHere", picked: "originPicked" };
@@ -41,14 +47,14 @@ export function render(state, { fit, user }) {
       .bindPopup(() => powerPopup(p))
       .addTo(resultLayer);
     const battery = p.within_battery === undefined ? "" :
-      p.within_battery ? `<span class="badge ok">${escapeHtml(t("withinBattery"))}</span>` : `<span class="badge bad">${escapeHtml(t("beyondBattery"))}</span>`;
+      p.within_battery ? `<span class="badge ok battery">${escapeHtml(t("withinBattery"))}</span>` : `<span class="badge bad battery">${escapeHtml(t("beyondBattery"))}</span>`;
     const li = document.createElement("li");
     li.dataset.id = f.id;
     li.innerHTML = `<button type="button" class="result-name name">${escapeHtml(p.name)}</button>
       <div class="meta">${fmtDistance(p.distance_m)}・${escapeHtml(t("walk"))} ${fmtMinutes(p.walk_min)} ${escapeHtml(t("min"))}・${escapeHtml(t("drive"))} ${fmtMinutes(p.drive_min)} ${escapeHtml(t("min"))}</div>
       <div class="meta outlets">${escapeHtml(outletsText(p, { child: forChild }))}</div>
-      <div class="meta">${battery}<span class="badge">${escapeHtml(label("statuses", p.status))}</span>${p.requires_registration ? `<span class="badge">${escapeHtml(t("registration"))}</span>` : ""}${p.call_first ? `<span class="badge">${escapeHtml(t("callFirst"))}</span>` : ""}</div>
-      ${p.hours ? `<div class="meta">${escapeHtml(t("hours"))}: ${escapeHtml(p.hours)}</div>` : ""}
+      <div class="meta">${battery}${openBadge(p)}<span class="badge">${escapeHtml(label("statuses", p.status))}</span>${p.requires_registration ? `<span class="badge">${escapeHtml(t("registration"))}</span>` : ""}${p.call_first ? `<span class="badge">${escapeHtml(t("callFirst"))}</span>` : ""}</div>
+      ${timesLine(p)}
       ${p.contact ? `<a class="tel" href="tel:${escapeHtml(p.contact)}">☎ ${escapeHtml(p.contact)}</a>` : ""}`;
     li.querySelector("button").addEventListener("click", () => {
       whenIdle(map, () => {

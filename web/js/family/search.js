@@ -2,7 +2,7 @@
 // the need typed in the form, from the chosen origin. Answers to older questions are dropped.
 import { api } from "../api.js";
 import { t } from "../i18n.js";
-import { setMessage, showError } from "../common.js";
+import { jstHour, pageAt, pageNow, setMessage, showError } from "../common.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,6 +24,24 @@ export function readNeed() {
   return q;
 }
 
+/** Night in Japan time (18:00–7:00), when most points are closed and a closed one is a wasted trip. */
+export const isNight = (date = pageNow()) => jstHour(date) >= 18 || jstHour(date) < 7;
+
+/** Sets the 「いま開いている所だけ」 box as the hour suggests; at night the page says why it is on. */
+export function presetOpenNow() {
+  const night = isNight();
+  $("open-now").checked = night;
+  $("open-note").hidden = !night;
+}
+
+/** `open` and `at` for any search: the family's choice, and the page's clock when it is fixed. */
+function timeQuery(q) {
+  if ($("open-now").checked) q.set("open", "now");
+  const at = pageAt();
+  if (at) q.set("at", at);
+  return q;
+}
+
 /** Asks the API; the answer (kept as `state.last`), or nothing when it was superseded or failed. */
 export async function ask(state) {
   const { origin, child } = state;
@@ -38,14 +56,14 @@ export async function ask(state) {
         q.set("lat", origin.lat);
         q.set("lon", origin.lon);
       }
-      answer = await api(`/api/v1/children/${encodeURIComponent(child.id)}/nearest-power?${q}`);
+      answer = await api(`/api/v1/children/${encodeURIComponent(child.id)}/nearest-power?${timeQuery(q)}`);
     } else {
       const q = readNeed();
       if (!q) return;
       q.set("lat", origin.lat);
       q.set("lon", origin.lon);
       q.set("k", 5);
-      answer = await api(`/api/v1/nearest/power?${q}`, { auth: false });
+      answer = await api(`/api/v1/nearest/power?${timeQuery(q)}`, { auth: false });
     }
   } catch (e) {
     if (mine === state.asked) showError(e);

@@ -114,7 +114,7 @@ async function main() {
   await migrateLegacyToken();
   const config = await loadConfig();
   state.map = createMap($("map"), config);
-  state.legend = addLegend(state.map, ["child", "atRisk", "cluster", "clusterRisk"], { openWide: false });
+  state.legend = addLegend(state.map, ["child", "atRisk", "cluster", "clusterRisk", "runtime"], { openWide: false });
   areaLayer.addTo(state.map);
   scenario.resultLayer.addTo(state.map);
   markers.renderFilters(redrawMarkers);
