@@ -22,7 +22,7 @@ run() { # label, extra args
   local label=$1
   shift
   echo "== schemathesis ($label), $examples examples per operation"
-  schemathesis run "$url/api/v1/openapi.json" --url "$url" --checks all --max-examples "$examples" \
+  schemathesis --config-file scripts/schemathesis.toml run "$url/api/v1/openapi.json" --url "$url" --checks all --max-examples "$examples" \
     --seed 20261203 --no-color --suppress-health-check all --workers 2 "$@"
 }
 status=0

@@ -5,8 +5,9 @@
 # PostgreSQL: the server named by POWERMAP_TEST_PG, or else a throw-away cluster started (and
 # removed) here when PostgreSQL's server binaries are installed. Browser: needs Chromium and
 # `web/node_modules` (the build makes it); the server is the debug build, or the release build
-# with POWERMAP_BROWSER_PROFILE=release. POWERMAP_REQUIRE_PG=1 / POWERMAP_REQUIRE_BROWSER=1
-# turn a skip into a failure (CI sets both).
+# with POWERMAP_BROWSER_PROFILE=release (schemathesis runs against the same build).
+# POWERMAP_REQUIRE_PG=1 / POWERMAP_REQUIRE_BROWSER=1 / POWERMAP_REQUIRE_SCHEMATHESIS=1 turn a
+# skip into a failure (CI sets all three).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ran=()
@@ -56,6 +57,18 @@ else
   [[ -d web/node_modules/playwright-core ]] || (cd web && npm ci --no-audit --no-fund --loglevel=error)
   node web/tests/browser.mjs --bin "target/$profile/powermap" ${POWERMAP_SCREENSHOTS:+--screenshots "$POWERMAP_SCREENSHOTS"}
   ran+=("browser ($profile)")
+fi
+
+# Schemathesis: requests generated from the served OpenAPI document, anonymously and as the
+# planner, every answer checked against it (scripts/schemathesis.sh; exceptions and their
+# reasons in scripts/schemathesis.toml).
+if ! command -v schemathesis >/dev/null; then
+  skip schemathesis "no schemathesis (pip install 'schemathesis==4.32.5')" POWERMAP_REQUIRE_SCHEMATHESIS
+else
+  echo "== schemathesis ($profile build)"
+  if [[ $profile == release ]]; then cargo build --locked --release --bin powermap; else cargo build --locked --bin powermap; fi
+  scripts/schemathesis.sh "target/$profile/powermap"
+  ran+=(schemathesis)
 fi
 
 summary="passes run: $(IFS=,; echo "${ran[*]}" | sed 's/,/, /g')"

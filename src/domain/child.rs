@@ -79,10 +79,11 @@ pub struct Device {
     #[serde(default)]
     pub model: Option<String>,
     /// Maker's rated power, watts: sizes outlets and capacity.
-    #[schema(exclusive_minimum = 0)]
+    #[schema(exclusive_minimum = 0, maximum = 10000000)]
     pub rated_w: f64,
     /// Measured typical draw, watts: informational only.
     #[serde(default)]
+    #[schema(exclusive_minimum = 0, maximum = 10000000)]
     pub draw_w: Option<f64>,
     /// Plug the device (or its adapter) needs.
     pub input: OutletType,

@@ -132,6 +132,7 @@ pub struct PowerPointProps {
     /// What the newest report from the point said during an outage (read-only: written by
     /// `POST /power-points/{id}/reports`, kept when a `PUT` echoes it back).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
     pub live: Option<LiveStatus>,
 }
 

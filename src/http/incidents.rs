@@ -104,7 +104,7 @@ fn feature_collection(features: Vec<Value>) -> Value {
 
 /// Start an incident: `{"name", "started_at", "notes"?}` (an `id` of the caller's own is kept).
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])),
-    request_body = Incident,
+    request_body = super::bodies::NewIncident,
     responses((status = 201, body = Incident), (status = 400), (status = 403), (status = 409), (status = 422)))]
 async fn create(State(state): State<AppState>, _who: Planner, body: JsonBody) -> Result<(StatusCode, Json<Incident>)> {
     let incident = parse_incident(&body.read().await?).map_err(unprocessable)?;
@@ -129,7 +129,7 @@ async fn read(State(state): State<AppState>, _who: Staff, PathId(id): PathId) ->
 
 /// Change `name`, `notes` or `closed_at` (closing makes the incident read-only: later writes → 409).
 #[utoipa::path(put, path = "/api/v1/incidents/{id}", tag = "incidents", security(("bearer" = [])),
-    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")), request_body = Value,
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")), request_body = super::bodies::IncidentChange,
     responses((status = 200, body = Incident), (status = 400), (status = 403), (status = 404), (status = 409),
               (status = 422)))]
 async fn change(
@@ -159,7 +159,7 @@ async fn list_outages(State(state): State<AppState>, _who: Staff, PathId(id): Pa
 /// Add outage areas: one Feature or a FeatureCollection, all or nothing. A Polygon or
 /// MultiPolygon, or `geometry: null` with `properties.district`; `since` required.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/outages", tag = "incidents", security(("bearer" = [])),
-    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")), request_body = Value,
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")), request_body = super::bodies::OutageBody,
     responses((status = 201, body = Value), (status = 400), (status = 403), (status = 404), (status = 409),
               (status = 413), (status = 422)))]
 async fn add_outages(
@@ -179,7 +179,7 @@ async fn add_outages(
 /// Replace one outage area (typically to set `restored_at`).
 #[utoipa::path(put, path = "/api/v1/incidents/{id}/outages/{oid}", tag = "incidents", security(("bearer" = [])),
     params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$"), ("oid" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
-    request_body = Value,
+    request_body = super::bodies::OutageFeature,
     responses((status = 200, body = Value), (status = 400), (status = 403), (status = 404), (status = 409), (status = 422)))]
 async fn replace_outage(
     State(state): State<AppState>,
@@ -198,7 +198,7 @@ async fn replace_outage(
 /// Record a welfare check (安否確認): staff by any channel; a family for its own child with
 /// `channel: "self"` only. Append-only.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/checks", tag = "incidents", security(("bearer" = [])),
-    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")), request_body = Value,
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")), request_body = super::bodies::CheckBody,
     responses((status = 201, body = StoredCheck), (status = 400), (status = 403), (status = 404), (status = 409),
               (status = 422)))]
 async fn add_check(
@@ -336,7 +336,7 @@ fn call_feature(row: &CallRow) -> Value {
 /// Report a power point's live state; its `status`, `status_updated_at` and `live` follow
 /// the newest report.
 #[utoipa::path(post, path = "/api/v1/power-points/{id}/reports", tag = "power-points", security(("bearer" = [])),
-    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")), request_body = Value,
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")), request_body = super::bodies::ReportBody,
     responses((status = 201, body = StoredReport), (status = 400), (status = 403), (status = 404), (status = 422)))]
 async fn add_report(
     State(state): State<AppState>,

@@ -1,6 +1,7 @@
 //! The HTTP face: thin handlers that parse, authorise, call one function and serialise.
 
 mod auth;
+mod bodies;
 mod children;
 mod error;
 mod extract;

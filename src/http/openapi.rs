@@ -60,9 +60,29 @@ fn finish(generated: OpenApi) -> OpenApi {
             share_errors(op);
         }
     }
-    doc.components = doc.components.map(with_text_limits).map(with_null_as_absent);
+    doc.components = doc.components.map(with_text_limits).map(with_null_as_absent).map(with_id_lists);
     doc
 }
+
+/// Lists of ids (a shelter's power points, a family token's children) are checked like any
+/// id: say so on their items.
+fn with_id_lists(mut components: utoipa::openapi::Components) -> utoipa::openapi::Components {
+    use utoipa::openapi::schema::ArrayItems;
+    for (name, field) in [("ShelterProps", "power_point_ids"), ("NewTokenBody", "child_ids")] {
+        let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) else { continue };
+        if let Some(RefOr::T(Schema::Array(a))) = o.properties.get_mut(field)
+            && let ArrayItems::RefOrSchema(items) = &mut a.items
+            && let RefOr::T(Schema::Object(item)) = items.as_mut()
+        {
+            item.pattern = Some(ID_PATTERN.into());
+            item.max_length = None;
+        }
+    }
+    components
+}
+
+/// The shape of every id (`domain::validate_id`).
+const ID_PATTERN: &str = "^[A-Za-z0-9._-]{1,64}$";
 
 /// A resource's properties take an explicit `null` as "not given" (GIS exports write nulls
 /// for empty attributes; see `domain::feature`), so every optional top-level property of the
@@ -387,7 +407,7 @@ fn with_text_limits(mut components: utoipa::openapi::Components) -> utoipa::open
             _ => {}
         }
     }
-    const TEXT_BEARING: [&str; 12] = [
+    const TEXT_BEARING: [&str; 18] = [
         "PowerPointProps",
         "ShelterProps",
         "ChildProps",
@@ -400,6 +420,12 @@ fn with_text_limits(mut components: utoipa::openapi::Components) -> utoipa::open
         "Outlet",
         "NewTokenBody",
         "FamilyTokenBody",
+        "NewIncident",
+        "IncidentChange",
+        "CheckBody",
+        "ReportBody",
+        "OutageProperties",
+        "LiveStatus",
     ];
     for name in TEXT_BEARING {
         if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {

@@ -80,6 +80,7 @@ pub struct NewTokenBody {
     #[serde(default)]
     pub child_ids: Vec<String>,
     /// Its last day, Japan time (`YYYY-MM-DD`, inclusive); absent: no expiry.
+    #[schema(format = Date)]
     pub expires_on: Option<String>,
 }
 
@@ -154,6 +155,7 @@ pub struct FamilyTokenBody {
     /// The token's name in the access log; default `家族 {child id}（QR）`.
     pub name: Option<String>,
     /// Its last day, Japan time (`YYYY-MM-DD`, inclusive); absent: no expiry.
+    #[schema(format = Date)]
     pub expires_on: Option<String>,
 }
 
@@ -195,7 +197,8 @@ pub struct FamilySignIn {
 /// revoked. `?sheet=true` answers the plan sheet with the code printed on it.
 #[utoipa::path(post, path = "/api/v1/children/{id}/family-token", tag = "tokens", security(("bearer" = [])),
     params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$"), FamilyTokenQuery), request_body = FamilyTokenBody,
-    responses((status = 201, body = FamilySignIn, description = "JSON, or with sheet=true the plan sheet (text/html)"),
+    responses((status = 201, description = "JSON, or with sheet=true the plan sheet (text/html)",
+               content((FamilySignIn = "application/json"), (String = "text/html"))),
               (status = 400), (status = 403), (status = 404), (status = 422)))]
 async fn family_token(
     State(state): State<AppState>,
