@@ -46,6 +46,10 @@ impl ChangeFeed for BulkWrite {
         };
         Ok(found.map(typed).collect())
     }
+
+    async fn zones(&self, _ids: &[&str]) -> Result<Vec<powermap::domain::hazard_zone::HazardZone>, Self::Error> {
+        Ok(Vec::new())
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

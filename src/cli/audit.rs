@@ -15,6 +15,7 @@ pub(super) async fn run(settings: &Settings, district: Option<&str>) -> Result<(
     catalog.load(store.resources().load_all::<crate::domain::PowerPointProps>().await?);
     catalog.load(store.resources().load_all::<crate::domain::ShelterProps>().await?);
     catalog.load(store.resources().load_all::<ChildProps>().await?);
+    catalog.load_zones(store.hazard_zones().load_all().await?);
     let children: Vec<_> = catalog
         .list::<ChildProps>(None)
         .into_iter()

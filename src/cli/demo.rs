@@ -23,6 +23,7 @@ const SHELTERS: &str = include_str!("../../fixtures/shiroi/shelters.geojson");
 const CHILDREN: &str = include_str!("../../fixtures/shiroi/children.geojson");
 const PLANS: &str = include_str!("../../fixtures/shiroi/plans.json");
 const SCENARIOS: &str = include_str!("../../fixtures/shiroi/scenarios.geojson");
+const HAZARD_ZONES: &str = include_str!("../../fixtures/shiroi/hazard_zones.geojson");
 
 /// The id of the demo's open incident.
 pub const DEMO_INCIDENT: &str = "demo-typhoon";
@@ -55,6 +56,7 @@ pub async fn load_demo(store: &Store, now: OffsetDateTime) -> Result<Vec<(&'stat
         .await?;
         import::<ChildProps>(store, &children, Path::new("fixtures/shiroi/children.geojson"), true).await?;
         load_plans(store).await?;
+        load_zones(store).await?;
         load_incident(store, &children, now).await?;
     }
     let first_child = children["features"][0]["id"].as_str().unwrap_or("child-001").to_owned();
@@ -64,6 +66,17 @@ pub async fn load_demo(store: &Store, now: OffsetDateTime) -> Result<Vec<(&'stat
         store.tokens().create(&TokenRecord { hash: hash_token(secret), name, role, child_ids }, true).await?;
     }
     Ok(DEMO_TOKENS.iter().map(|(r, s)| (r.as_str(), *s)).collect())
+}
+
+/// Stores the demo hazard zones (fictional shapes; see fixtures/shiroi/README.md).
+async fn load_zones(store: &Store) -> Result<()> {
+    let body: Value = serde_json::from_str(HAZARD_ZONES)?;
+    let (zones, _) = crate::planning::hazard::parse_zones(&body, Default::default()).map_err(|problems| {
+        let (i, e) = &problems[0];
+        anyhow::anyhow!("fixtures/shiroi/hazard_zones.geojson: feature {i}: {}: {}", e.field, e.message)
+    })?;
+    store.hazard_zones().write(&zones, true).await?;
+    Ok(())
 }
 
 /// Stores the demo plans (keys starting with `_` are comments), each as version 1 by "demo".

@@ -22,6 +22,7 @@ pub(super) async fn run(db: &str, kind: Kind, format: Format) -> Result<()> {
             render(&children, format)?
         }
         Kind::Plans => plans(&store, format).await?,
+        Kind::HazardZones => zones(&store, format).await?,
         Kind::GsiShelters | Kind::ChildrenCsv => {
             anyhow::bail!("that is an import format; export shelters or children instead")
         }
@@ -129,4 +130,14 @@ pub(crate) fn render<P: Resource>(items: &[Located<P>], format: Format) -> Resul
         out.write_record(&record)?;
     }
     Ok(spreadsheet::finish(out)?)
+}
+
+/// Hazard zones as a GeoJSON FeatureCollection (their shapes have no CSV form).
+async fn zones(store: &Store, format: Format) -> Result<String> {
+    if format != Format::Geojson {
+        anyhow::bail!("hazard zones export as GeoJSON only");
+    }
+    let features: Vec<serde_json::Value> =
+        store.hazard_zones().load_all().await?.iter().map(|z| z.to_feature()).collect();
+    Ok(serde_json::json!({"type": "FeatureCollection", "features": features}).to_string() + "\n")
 }

@@ -61,6 +61,10 @@ pub enum Command {
         /// With --geocode: the address search endpoint (default: GSI's address search).
         #[arg(long)]
         geocoder_url: Option<String>,
+        /// hazard-zones: the hazard of zones whose attributes do not say (flood, landslide,
+        /// storm_surge, tsunami, …).
+        #[arg(long)]
+        hazard: Option<String>,
     },
     /// Write everything of one kind to standard output.
     Export {
@@ -111,6 +115,8 @@ pub enum Kind {
     GsiShelters,
     /// A division's children list, CSV with Japanese headers, merged into the register (import only).
     ChildrenCsv,
+    /// ハザード区域: GeoJSON with the API's properties or the national data's (A31a, A33).
+    HazardZones,
 }
 
 /// Export formats.
@@ -156,8 +162,8 @@ pub fn run(cli: Cli) -> ExitCode {
         let settings = Settings { db: cli.db, travel: cli.travel.model()? };
         match cli.command {
             Command::Serve(args) => serve::run(&settings, args).await,
-            Command::Import { kind, file, source, dry_run, geocode, geocoder_url } => {
-                let options = import::Options { source, dry_run, geocode, geocoder_url };
+            Command::Import { kind, file, source, dry_run, geocode, geocoder_url, hazard } => {
+                let options = import::Options { source, dry_run, geocode, geocoder_url, hazard };
                 import::run(&settings.db, kind, &file, options).await
             }
             Command::Export { kind, format } => export::run(&settings.db, kind, format).await,

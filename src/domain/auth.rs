@@ -203,11 +203,13 @@ pub enum Action {
     CheckWrite,
     /// A child's welfare checks read.
     CheckRead,
+    /// A child in the plan priority list (作成優先度).
+    PlanPriority,
 }
 
 impl Action {
     /// Every action, for decoding and documentation.
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::Read,
         Action::List,
         Action::Create,
@@ -229,6 +231,7 @@ impl Action {
         Action::IncidentRead,
         Action::CheckWrite,
         Action::CheckRead,
+        Action::PlanPriority,
     ];
 
     /// The stored and shown name.
@@ -255,6 +258,7 @@ impl Action {
             Action::IncidentRead => "incident_read",
             Action::CheckWrite => "check_write",
             Action::CheckRead => "check_read",
+            Action::PlanPriority => "plan_priority",
         }
     }
 

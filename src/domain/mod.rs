@@ -9,6 +9,7 @@ pub mod child;
 pub mod compat;
 pub mod district;
 pub mod feature;
+pub mod hazard_zone;
 pub mod hours;
 pub mod incident;
 pub mod intake;

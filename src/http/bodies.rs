@@ -189,3 +189,36 @@ pub enum OutageBody {
     One(OutageFeature),
     Many(OutageCollection),
 }
+
+/// One hazard zone: a Polygon or MultiPolygon and its hazard, level and depth.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ZoneFeature {
+    #[serde(rename = "type")]
+    kind: FeatureTag,
+    /// Absent or null: the server makes one.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
+    id: Option<String>,
+    geometry: AreaGeometry,
+    #[schema(value_type = crate::domain::hazard_zone::ZoneProps)]
+    properties: serde_json::Value,
+}
+
+/// Several zones, stored all or nothing (ids unique within it).
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ZoneCollection {
+    #[serde(rename = "type")]
+    kind: CollectionTag,
+    #[schema(max_items = 1000000)]
+    features: Vec<ZoneFeature>,
+}
+
+/// `POST /hazard-zones`: one zone or a collection of them.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ZoneBody {
+    One(ZoneFeature),
+    Many(ZoneCollection),
+}

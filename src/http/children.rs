@@ -38,7 +38,7 @@ async fn list(
         .collect();
     let log: Vec<_> = children.iter().map(|c| who.log(Action::List, &c.id)).collect();
     state.store.access_log().append(&log).await?;
-    Ok(Json(collection(children.iter().map(|c| c.to_feature()).collect())))
+    Ok(Json(collection(children.iter().map(|c| state.catalog.feature(c)).collect())))
 }
 
 /// Read one child (a family: its own only; another is a 404).
@@ -49,7 +49,7 @@ async fn read(State(state): State<AppState>, who: ChildReader) -> Result<Json<Fe
     let id = &who.id;
     let child = state.catalog.get::<ChildProps>(id).ok_or_else(|| Error::NotFound(format!("no child {id}")))?;
     state.store.access_log().append(&[who.log(Action::Read)]).await?;
-    Ok(Json(child.to_feature()))
+    Ok(Json(state.catalog.feature(&child)))
 }
 
 /// Create one Feature or a FeatureCollection, all or nothing.
@@ -80,7 +80,7 @@ async fn replace(
     let log = [who.log(Action::Update, &id)];
     let created = write(&state, std::slice::from_ref(&child), WriteMode::Upsert, &log).await?;
     let status = if created.first() == Some(&true) { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(child.to_feature())))
+    Ok((status, Json(state.catalog.feature(&child))))
 }
 
 /// Delete one child, with its plans and token bindings.

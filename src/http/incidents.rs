@@ -51,7 +51,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Field problems as the contract's 422, every one listed.
-fn unprocessable(problems: Problems) -> Error {
+pub(super) fn unprocessable(problems: Problems) -> Error {
     let message = match problems.first() {
         Some((i, e)) if *i > 0 => format!("feature {i} is invalid: {}: {}; nothing was stored", e.field, e.message),
         Some((_, e)) => format!("{}: {}", e.field, e.message),

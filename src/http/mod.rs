@@ -5,6 +5,7 @@ mod bodies;
 mod children;
 mod error;
 mod extract;
+mod hazards;
 mod incidents;
 mod nearest;
 mod openapi;
@@ -72,6 +73,7 @@ impl AppState {
         catalog.load(store.resources().load_all::<crate::domain::PowerPointProps>().await?);
         catalog.load(store.resources().load_all::<crate::domain::ShelterProps>().await?);
         catalog.load(store.resources().load_all::<crate::domain::ChildProps>().await?);
+        catalog.load_zones(store.hazard_zones().load_all().await?);
         let catalog = Arc::new(catalog);
         let follower = Follower::new(Arc::clone(&catalog), loaded_at_change);
         let tokens = Arc::new(RwLock::new(HashMap::new()));
@@ -115,6 +117,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(scenarios::router())
         .merge(tokens::router())
         .merge(incidents::router())
+        .merge(hazards::router())
         .merge(openapi::router())
 }
 

@@ -288,6 +288,9 @@ fn base() -> OpenApi {
         .schema_from::<crate::domain::plan::PlanInput>()
         .schema_from::<super::plans::AuditReport>()
         .schema_from::<crate::planning::audit::Finding>()
+        .schema_from::<crate::domain::hazard_zone::Exposure>()
+        .schema_from::<crate::domain::hazard_zone::ZoneProps>()
+        .schema_from::<crate::domain::hazard_zone::PriorityReason>()
         .schema("OutageRequest", outage_request_schema())
         .schema("PlanHistory", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref("Plan")))
         .schema("AccessLog", utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref("AccessEntry")));
@@ -315,6 +318,17 @@ fn feature_shapes(mut components: ComponentsBuilder) -> ComponentsBuilder {
                 .read_only(true)
                 .description(Some("smallest battery_h among life-critical devices; null if none")),
         );
+    let exposure = || {
+        // An array cannot be marked read-only here; a one-item oneOf can.
+        let list = utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref("Exposure"));
+        ObjectBuilder::new().property(
+            "hazard_exposure",
+            utoipa::openapi::schema::OneOfBuilder::new()
+                .item(list)
+                .read_only(true)
+                .description(Some("per hazard, the most severe zone covering the place (derived at each read)")),
+        )
+    };
     let travel = || {
         ObjectBuilder::new()
             .property("distance_m", read_only_number("WGS 84 geodesic metres (Karney), 0.1 m"))
@@ -351,8 +365,8 @@ fn feature_shapes(mut components: ComponentsBuilder) -> ComponentsBuilder {
     };
     let shapes: [(&str, RefOr<Schema>); 6] = [
         ("PowerPoint", schema_ref("PowerPointProps")),
-        ("Shelter", schema_ref("ShelterProps")),
-        ("Child", all_of(vec![schema_ref("ChildProps"), RefOr::T(derived.into())])),
+        ("Shelter", all_of(vec![schema_ref("ShelterProps"), RefOr::T(exposure().into())])),
+        ("Child", all_of(vec![schema_ref("ChildProps"), RefOr::T(derived.into()), RefOr::T(exposure().into())])),
         ("NearestPower", all_of(vec![schema_ref("PowerPointProps"), RefOr::T(hours(travel()).into())])),
         ("NearestShelter", all_of(vec![schema_ref("ShelterProps"), RefOr::T(travel().into())])),
         (

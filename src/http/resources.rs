@@ -213,7 +213,7 @@ async fn list<P: Indexed>(
     axum::extract::State(state): axum::extract::State<AppState>,
     super::extract::Query(q): super::extract::Query<ListQuery>,
 ) -> Result<Json<FeatureCollection>> {
-    let features = state.catalog.list::<P>(q.bbox()?).iter().map(|e| e.to_feature()).collect();
+    let features = state.catalog.list::<P>(q.bbox()?).iter().map(|e| state.catalog.feature(e)).collect();
     Ok(Json(collection(features)))
 }
 
@@ -233,7 +233,7 @@ async fn read<P: Indexed>(
     super::extract::PathId(id): super::extract::PathId,
 ) -> Result<Json<Feature>> {
     let entry = state.catalog.get::<P>(&id).ok_or_else(|| Error::NotFound(format!("no {} {id}", P::COLLECTION)))?;
-    Ok(Json(entry.to_feature()))
+    Ok(Json(state.catalog.feature(&entry)))
 }
 
 async fn replace<P: Indexed>(
@@ -245,7 +245,7 @@ async fn replace<P: Indexed>(
     let item = replacement::<P>(&id, &body.read().await?)?;
     let created = write(&state, std::slice::from_ref(&item), WriteMode::Upsert, &[]).await?;
     let status = if created.first() == Some(&true) { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(item.to_feature())))
+    Ok((status, Json(state.catalog.feature(&item))))
 }
 
 async fn remove<P: Indexed>(

@@ -272,7 +272,53 @@ pub fn better_power_nearby(case: &Case, ctx: &Ctx) -> Option<Finding> {
 pub type Rule = fn(&Case, &Ctx) -> Option<Finding>;
 
 /// Every rule, in the contract's order.
-pub const RULES: [Rule; 11] = [
+/// `hazard_unrecorded` (warning): a hazard zone covers the home for a hazard missing from
+/// `home_hazards`, so the plan may have been made without it.
+pub fn hazard_unrecorded(case: &Case, ctx: &Ctx) -> Option<Finding> {
+    let home = &case.child.props.home_hazards;
+    let missing: Vec<String> = ctx
+        .catalog
+        .exposure_at(case.child.lon, case.child.lat)
+        .into_iter()
+        .filter(|e| !home.contains(&e.hazard))
+        .map(|e| format!("{}（区域 {}）", e.hazard.label_ja(), e.zone_id))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    case.finding(
+        Severity::Warning,
+        "hazard_unrecorded",
+        format!("自宅がハザード区域内ですが、自宅の災害リスクに記録がありません: {}", missing.join("、")),
+    )
+}
+
+/// `shelter_in_hazard_zone` (error): the plan's shelter lies in a zone of a hazard the home
+/// faces (recorded, or a zone at home): water of depth rank 2 (0.5 m) or more, any landslide.
+pub fn shelter_in_hazard_zone(case: &Case, ctx: &Ctx) -> Option<Finding> {
+    use crate::domain::Hazard;
+    use crate::domain::hazard_zone::is_water;
+    let shelter = case.shelter.as_ref()?;
+    let at_home = ctx.catalog.exposure_at(case.child.lon, case.child.lat);
+    let faces = |h: Hazard| case.child.props.home_hazards.contains(&h) || at_home.iter().any(|e| e.hazard == h);
+    let bad: Vec<String> = ctx
+        .catalog
+        .exposure_at(shelter.lon, shelter.lat)
+        .into_iter()
+        .filter(|e| faces(e.hazard) && ((is_water(e.hazard) && e.level >= 2) || e.hazard == Hazard::Landslide))
+        .map(|e| format!("{}（区域 {}、ランク {}）", e.hazard.label_ja(), e.zone_id, e.level))
+        .collect();
+    if bad.is_empty() {
+        return None;
+    }
+    case.finding(
+        Severity::Error,
+        "shelter_in_hazard_zone",
+        format!("計画の避難所 {} が自宅と同じ災害のハザード区域内にあります: {}", shelter.props.name, bad.join("、")),
+    )
+}
+
+pub const RULES: [Rule; 13] = [
     no_plan,
     destination_missing,
     power_incompatible,
@@ -284,6 +330,8 @@ pub const RULES: [Rule; 11] = [
     no_consent,
     power_unverified,
     better_power_nearby,
+    hazard_unrecorded,
+    shelter_in_hazard_zone,
 ];
 
 /// Runs every rule for one child.
@@ -444,5 +492,42 @@ mod tests {
         let mut c = child();
         c.props.devices[0].life_critical = false;
         assert_eq!(rules_fired(None, c), Vec::<&str>::new());
+    }
+
+    /// A square zone of `hazard` at `level` around (lon, lat), `half` degrees each way.
+    fn zone(
+        id: &str,
+        hazard: &str,
+        level: u8,
+        (lon, lat): (f64, f64),
+        half: f64,
+    ) -> crate::domain::hazard_zone::HazardZone {
+        let feature = json!({"type": "Feature", "id": id, "properties": {"hazard": hazard, "level": level},
+            "geometry": {"type": "Polygon", "coordinates": [[[lon - half, lat - half], [lon + half, lat - half],
+                [lon + half, lat + half], [lon - half, lat + half], [lon - half, lat - half]]]}});
+        crate::planning::hazard::parse_zone(&feature, Default::default()).unwrap()
+    }
+
+    #[test]
+    fn zones_at_home_and_at_the_shelter_are_audited() {
+        let catalog = catalog();
+        let ctx = Ctx { catalog: &catalog, travel: TravelModel::default(), today: date!(2026 - 11 - 24) };
+        let shelter_at = (HOME.0, HOME.1 + 0.003);
+        let fired = |zones: Vec<crate::domain::hazard_zone::HazardZone>| -> Vec<&'static str> {
+            catalog.load_zones(zones);
+            let found = audit_child(&ctx, &child(), Some(&clean_plan()));
+            found.iter().map(|f| f.rule).filter(|r| r.starts_with("hazard_") || r.starts_with("shelter_in")).collect()
+        };
+        assert!(fired(vec![]).is_empty());
+        // Flood at home is recorded; a landslide zone there is not.
+        assert_eq!(fired(vec![zone("f", "flood", 3, HOME, 0.001)]), Vec::<&str>::new());
+        assert_eq!(fired(vec![zone("l", "landslide", 1, HOME, 0.001)]), ["hazard_unrecorded"]);
+        // The shelter floods 0.5 m or more, and the home faces flood: an error; below 0.5 m it is not.
+        assert_eq!(fired(vec![zone("s", "flood", 2, shelter_at, 0.001)]), ["shelter_in_hazard_zone"]);
+        assert!(fired(vec![zone("s", "flood", 1, shelter_at, 0.001)]).is_empty());
+        // A hazard the home does not face, at the shelter, is not this rule's business.
+        assert!(fired(vec![zone("t", "tsunami", 4, shelter_at, 0.001)]).is_empty());
+        // One zone over both: recorded at home (no warning) and the shelter in it (an error).
+        assert_eq!(fired(vec![zone("big", "flood", 4, HOME, 0.01)]), ["shelter_in_hazard_zone"]);
     }
 }

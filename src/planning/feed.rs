@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::domain::Located;
+use crate::domain::hazard_zone::HazardZone;
 use crate::spatial::{ChangeFeed, Follower, Indexed};
 use crate::store::{Store, StoreError};
 
@@ -18,6 +19,10 @@ impl ChangeFeed for Store {
 
     async fn present<P: Indexed>(&self, ids: &[&str]) -> Result<Vec<Located<P>>, StoreError> {
         self.resources().get_many::<P>(ids).await
+    }
+
+    async fn zones(&self, ids: &[&str]) -> Result<Vec<HazardZone>, StoreError> {
+        self.hazard_zones().get_many(ids).await
     }
 }
 

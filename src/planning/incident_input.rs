@@ -117,17 +117,7 @@ struct OutageProps {
 /// `POST /incidents/{id}/outages`: one Feature or a FeatureCollection, all or nothing. A
 /// feature is a checked Polygon/MultiPolygon, or `geometry: null` with a district.
 pub fn parse_outages(incident_id: &str, body: &Value) -> Result<(Vec<OutageArea>, bool), Problems> {
-    let is_collection = body.get("type").and_then(Value::as_str) == Some("FeatureCollection");
-    let features: Vec<&Value> = if is_collection {
-        let list = body.get("features").and_then(Value::as_array);
-        let list = list.ok_or_else(|| problem("features", "must be an array of Features"))?;
-        if list.len() > MAX_FEATURES {
-            return Err(problem("features", format!("at most {MAX_FEATURES} features")));
-        }
-        list.iter().collect()
-    } else {
-        vec![body]
-    };
+    let (features, is_collection) = features_of(body)?;
     let mut areas = Vec::with_capacity(features.len());
     let mut problems = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -141,6 +131,20 @@ pub fn parse_outages(incident_id: &str, body: &Value) -> Result<(Vec<OutageArea>
         }
     }
     if problems.is_empty() { Ok((areas, is_collection)) } else { Err(problems) }
+}
+
+/// The features of a body that is one Feature or a FeatureCollection (at most
+/// [`MAX_FEATURES`]), and whether it was a collection.
+pub fn features_of(body: &Value) -> Result<(Vec<&Value>, bool), Problems> {
+    if body.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        return Ok((vec![body], false));
+    }
+    let list = body.get("features").and_then(Value::as_array);
+    let list = list.ok_or_else(|| problem("features", "must be an array of Features"))?;
+    if list.len() > MAX_FEATURES {
+        return Err(problem("features", format!("at most {MAX_FEATURES} features")));
+    }
+    Ok((list.iter().collect(), true))
 }
 
 /// One outage Feature; `path_id` is the id a `PUT` names (the body's id must agree).

@@ -6,6 +6,7 @@ pub mod assign;
 pub mod audit;
 pub mod call_list;
 pub mod feed;
+pub mod hazard;
 pub mod incident;
 pub mod incident_input;
 pub mod nearest;

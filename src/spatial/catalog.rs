@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use super::SpatialIndex;
+use super::{SpatialIndex, ZoneIndex};
+use crate::domain::hazard_zone::{Exposure, HazardZone, exposure_of};
 use crate::domain::{ChildProps, Located, PowerPointProps, Resource, ShelterProps};
 
 /// Entries applied per hold of an index's write lock: a few hundred microseconds of
@@ -24,10 +25,15 @@ pub struct Catalog {
     pub shelters: RwLock<SpatialIndex<Entry<ShelterProps>>>,
     /// Children (homes).
     pub children: RwLock<SpatialIndex<Entry<ChildProps>>>,
+    /// Hazard zones (polygons).
+    pub hazard_zones: RwLock<ZoneIndex>,
 }
 
 /// A resource kind that has an index in the [`Catalog`].
 pub trait Indexed: Resource {
+    /// Whether answers carry `hazard_exposure`: homes and shelters, not power points.
+    const EXPOSED: bool = false;
+
     /// The index of this kind.
     fn index(catalog: &Catalog) -> &RwLock<SpatialIndex<Entry<Self>>>;
 }
@@ -39,12 +45,16 @@ impl Indexed for PowerPointProps {
 }
 
 impl Indexed for ShelterProps {
+    const EXPOSED: bool = true;
+
     fn index(catalog: &Catalog) -> &RwLock<SpatialIndex<Entry<Self>>> {
         &catalog.shelters
     }
 }
 
 impl Indexed for ChildProps {
+    const EXPOSED: bool = true;
+
     fn index(catalog: &Catalog) -> &RwLock<SpatialIndex<Entry<Self>>> {
         &catalog.children
     }
@@ -77,6 +87,49 @@ impl Catalog {
                 index.remove(id);
             }
         }
+    }
+
+    /// Replaces the zone index wholesale (start-up).
+    pub fn load_zones(&self, zones: Vec<HazardZone>) {
+        *self.hazard_zones.write() = ZoneIndex::bulk_load(zones);
+    }
+
+    /// Applies committed zone writes and deletes (the follower's alone), chunked like
+    /// [`Catalog::upsert`].
+    pub(super) fn apply_zones(&self, present: Vec<HazardZone>, gone: &[&str]) {
+        let mut present = present.into_iter().peekable();
+        while present.peek().is_some() {
+            let mut index = self.hazard_zones.write();
+            for zone in present.by_ref().take(APPLY_CHUNK) {
+                index.upsert(zone);
+            }
+        }
+        for chunk in gone.chunks(APPLY_CHUNK) {
+            let mut index = self.hazard_zones.write();
+            for id in chunk {
+                index.remove(id);
+            }
+        }
+    }
+
+    /// What a place is exposed to: per hazard the most severe zone covering it. Derived at
+    /// each read, so a new zone shows on every home and shelter at once.
+    pub fn exposure_at(&self, lon: f64, lat: f64) -> Vec<Exposure> {
+        let zones = self.hazard_zones.read().at(lon, lat);
+        exposure_of(zones.iter().map(|z| z.as_ref()))
+    }
+
+    /// The Feature a client sees, with `hazard_exposure` for a home or a shelter, derived
+    /// from the zones now indexed.
+    pub fn feature<P: Indexed>(&self, item: &Located<P>) -> geojson::Feature {
+        let mut feature = item.to_feature();
+        if P::EXPOSED
+            && let Some(props) = feature.properties.as_mut()
+        {
+            let exposure = serde_json::to_value(self.exposure_at(item.lon, item.lat)).unwrap_or_default();
+            props.insert("hazard_exposure".into(), exposure);
+        }
+        feature
     }
 
     /// One resource by id, from memory.

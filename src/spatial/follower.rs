@@ -18,6 +18,7 @@ use tokio::sync::{Notify, watch};
 
 use super::{Catalog, Indexed};
 use crate::domain::auth::TOKEN_CHANGES;
+use crate::domain::hazard_zone::{HAZARD_ZONES, HazardZone};
 use crate::domain::{ChildProps, Located, PowerPointProps, Resource, ShelterProps};
 
 /// Changes applied per round trip.
@@ -37,6 +38,9 @@ pub trait ChangeFeed: Send + Sync + 'static {
 
     /// The resources with these ids that exist now (absent ones were deleted).
     fn present<P: Indexed>(&self, ids: &[&str]) -> impl Future<Output = Result<Vec<Located<P>>, Self::Error>> + Send;
+
+    /// The hazard zones with these ids that exist now.
+    fn zones(&self, ids: &[&str]) -> impl Future<Output = Result<Vec<HazardZone>, Self::Error>> + Send;
 }
 
 /// Told of each batch of changed ids, by collection, after the indexes have applied it and
@@ -124,6 +128,7 @@ impl Follower {
                     PowerPointProps::COLLECTION => self.refresh::<PowerPointProps, F>(feed, ids).await?,
                     ShelterProps::COLLECTION => self.refresh::<ShelterProps, F>(feed, ids).await?,
                     ChildProps::COLLECTION => self.refresh::<ChildProps, F>(feed, ids).await?,
+                    HAZARD_ZONES => self.refresh_zones(feed, ids).await?,
                     TOKEN_CHANGES => {} // no index: the listeners' business
                     // An incident's records have no index; an event stream reads them.
                     other if crate::domain::incident::FEED_KINDS.contains(&other) => {}
@@ -137,6 +142,15 @@ impl Follower {
             }
             self.applied.send_replace(last);
         }
+    }
+
+    /// Reads changed zones as they are now; present ones are upserted, absent ones removed.
+    async fn refresh_zones<F: ChangeFeed>(&self, feed: &F, ids: &[&str]) -> Result<(), F::Error> {
+        let present = feed.zones(ids).await?;
+        let kept: HashSet<&str> = present.iter().map(|z| z.id.as_str()).collect();
+        let gone: Vec<&str> = ids.iter().copied().filter(|id| !kept.contains(id)).collect();
+        self.catalog.apply_zones(present, &gone);
+        Ok(())
     }
 
     /// Reads the changed ids of one kind as they are now: present ones are upserted into

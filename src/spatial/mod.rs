@@ -4,7 +4,9 @@ mod catalog;
 mod follower;
 pub mod geodesy;
 mod index;
+mod zones;
 
 pub use catalog::{Catalog, Entry, Indexed};
 pub use follower::{ChangeFeed, ChangeListener, Follower};
 pub use index::{Hit, SpatialIndex};
+pub use zones::ZoneIndex;

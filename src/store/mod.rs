@@ -10,6 +10,7 @@ mod access_log;
 mod changes;
 mod dialect;
 mod error;
+mod hazard_zones;
 mod incidents;
 mod plans;
 mod resources;
@@ -20,6 +21,7 @@ pub use access_log::AccessLog;
 pub use changes::{Change, Changes};
 pub use dialect::Dialect;
 pub use error::{Result, StoreError};
+pub use hazard_zones::HazardZones;
 pub use incidents::{Incidents, Reports};
 pub use plans::Plans;
 pub use resources::{Resources, WriteMode, Written};
@@ -110,6 +112,11 @@ impl Store {
     /// Incidents, their outage areas and welfare checks.
     pub fn incidents(&self) -> Incidents<'_> {
         Incidents { store: self }
+    }
+
+    /// Hazard zones.
+    pub fn hazard_zones(&self) -> HazardZones<'_> {
+        HazardZones { store: self }
     }
 
     /// Live reports from power points.

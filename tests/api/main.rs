@@ -6,6 +6,7 @@ mod common;
 
 mod access;
 mod errors;
+mod hazards;
 mod incidents;
 mod instances;
 mod nearest;

@@ -30,6 +30,8 @@ pub(super) struct Options {
     pub geocode: bool,
     /// `--geocoder-url`: where to look them up.
     pub geocoder_url: Option<String>,
+    /// `--hazard`: the hazard of zones whose attributes do not say (hazard-zones).
+    pub hazard: Option<String>,
 }
 
 impl Options {
@@ -40,6 +42,7 @@ impl Options {
         let supported: &[&str] = match kind {
             Kind::ChildrenCsv => &["--source", "--dry-run", "--geocode", "--geocoder-url"],
             Kind::GsiShelters => &["--dry-run", "--geocode", "--geocoder-url"],
+            Kind::HazardZones => &["--hazard"],
             _ => &[],
         };
         let given = [
@@ -47,9 +50,11 @@ impl Options {
             ("--dry-run", self.dry_run),
             ("--geocode", self.geocode),
             ("--geocoder-url", self.geocoder_url.is_some()),
+            ("--hazard", self.hazard.is_some()),
         ];
         if let Some((flag, _)) = given.iter().find(|(flag, on)| *on && !supported.contains(flag)) {
-            let hint = if supported.is_empty() { "（children-csv と gsi-shelters 用です）" } else { "" };
+            let hint =
+                if supported.is_empty() { "（children-csv、gsi-shelters、hazard-zones 用です）" } else { "" };
             bail!("{flag} は import {name} では使えません{hint}");
         }
         if self.geocoder_url.is_some() && !self.geocode {
@@ -85,6 +90,9 @@ pub(super) async fn run(db: &str, kind: Kind, file: &Path, options: Options) -> 
     let body: Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", file.display()))?;
     drop(text);
     let store = Store::connect(db).await?;
+    if matches!(kind, Kind::HazardZones) {
+        return zones(&store, &body, file, options.hazard.as_deref()).await;
+    }
     let n = match kind {
         Kind::PowerPoints => import::<PowerPointProps>(&store, &body, file, false).await?,
         Kind::Shelters => import::<ShelterProps>(&store, &body, file, false).await?,
@@ -113,4 +121,29 @@ pub(crate) async fn import<P: Resource>(store: &Store, body: &Value, file: &Path
         if log { crate::cli::cli_log(Action::Import, items.iter().map(|c| &c.id)) } else { Vec::new() };
     write::write(store, &items, &entries).await?;
     Ok(items.len())
+}
+
+/// Hazard zones, all or nothing: every zone checked first (a broken ring or an unknown rank
+/// refuses the file with its record number), then one transaction, existing ids replaced.
+async fn zones(store: &Store, body: &Value, file: &Path, hazard: Option<&str>) -> Result<()> {
+    use crate::planning::hazard::{ZoneHint, parse_zones};
+    let hazard =
+        hazard.map(|h| serde_json::from_value(Value::String(h.to_owned()))).transpose().with_context(|| {
+            format!("--hazard {}: not a hazard (flood, landslide, storm_surge, tsunami, …)", hazard.unwrap_or(""))
+        })?;
+    if body.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        bail!("{}: must be a GeoJSON FeatureCollection", file.display());
+    }
+    let zones = match parse_zones(body, ZoneHint { hazard }) {
+        Ok((zones, _)) => zones,
+        Err(problems) => {
+            let (index, e) = &problems[0];
+            let more =
+                if problems.len() > 1 { format!(" (+{} more problems)", problems.len() - 1) } else { String::new() };
+            bail!("{}: record {}: {}: {}{more}; nothing was imported", file.display(), index + 1, e.field, e.message);
+        }
+    };
+    store.hazard_zones().write(&zones, true).await?;
+    println!("{}: {} 件のハザード区域を取り込みました", file.display(), zones.len());
+    Ok(())
 }
