@@ -1157,3 +1157,51 @@ fn a_bounded_watch_of_the_utilitys_xml_turns_listed_and_unlisted_into_since_and_
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("HTTP 404"));
 }
+
+/// A square of the national data's flood attributes (A31a) or of the API's own.
+fn zone_feature(id: &str, props: Value) -> Value {
+    json!({"type": "Feature", "id": id, "properties": props, "geometry": {"type": "Polygon",
+           "coordinates": [[[140.04, 35.78], [140.06, 35.78], [140.06, 35.80], [140.04, 35.80], [140.04, 35.78]]]}})
+}
+
+#[test]
+fn hazard_zones_import_national_attributes_all_or_nothing_and_export() {
+    let db = db();
+    let bad = json!({"type": "FeatureCollection", "features": [
+        zone_feature("ok", json!({"A31a_205": 3})),
+        zone_feature("slope", json!({"A33_001": 1, "A33_002": 3})),
+    ]});
+    let out = powermap(&db, &["import", "hazard-zones", &write_file(&db, "bad.geojson", &bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("record 2") && err.contains("properties.level"), "{err}");
+    let exported =
+        |db: &Db| -> Value { serde_json::from_slice(&powermap(db, &["export", "hazard-zones"]).stdout).unwrap() };
+    assert_eq!(exported(&db)["features"], json!([]), "nothing was imported");
+    let good = json!({"type": "FeatureCollection", "features": [
+        zone_feature("river", json!({"A31a_205": "4", "A31a_001": "神崎川"})),
+        zone_feature("slope", json!({"A33_001": 1, "A33_002": 2})),
+        zone_feature("sea", json!({"level": 2})),
+    ]});
+    let file = write_file(&db, "zones.geojson", &good);
+    let out = powermap(&db, &["import", "hazard-zones", &file, "--hazard", "tsunami"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fc = exported(&db);
+    let got: Vec<(String, String, u64)> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().into(),
+                f["properties"]["hazard"].as_str().unwrap().into(),
+                f["properties"]["level"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [("river", "flood", 4), ("sea", "tsunami", 2), ("slope", "landslide", 2)];
+    assert_eq!(got, want.map(|(i, h, l)| (i.to_owned(), h.to_owned(), l)));
+    // An option another kind uses is refused, not ignored.
+    let out = powermap(&db, &["import", "hazard-zones", &file, "--dry-run"]);
+    assert_eq!(out.status.code(), Some(1));
+}
