@@ -195,18 +195,6 @@ pub enum PriorityReason {
     LifeCritical,
 }
 
-impl PriorityReason {
-    /// The reason in the coordinators' words.
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            PriorityReason::LandslideSpecial => "土砂災害特別警戒区域",
-            PriorityReason::DeepWater => "浸水3m以上",
-            PriorityReason::ShortBattery => "バッテリー12時間未満",
-            PriorityReason::HazardZone => "ハザード区域内",
-            PriorityReason::LifeCritical => "生命維持機器",
-        }
-    }
-}
 
 /// Batteries shorter than this (hours) put a child in the first tier.
 pub const SHORT_BATTERY_H: f64 = 12.0;

@@ -7,6 +7,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::hazard_zone::PriorityReason;
 use super::incident::{CheckChannel, CheckStatus};
 use super::plan::{PlanStatus, Severity, Transport};
 use super::{DeviceKind, Hazard, OutletType, PowerPointKind, ShelterKind, Status};
@@ -66,6 +67,7 @@ pub fn all() -> serde_json::Map<String, serde_json::Value> {
     add(DeviceKind::NAME, terms::<DeviceKind>());
     add(Severity::NAME, terms::<Severity>());
     add(PlanStatus::NAME, terms::<PlanStatus>());
+    add(PriorityReason::NAME, terms::<PriorityReason>());
     add(Transport::NAME, terms::<Transport>());
     add(CheckStatus::NAME, terms::<CheckStatus>());
     add(CheckChannel::NAME, terms::<CheckChannel>());
@@ -242,6 +244,21 @@ impl Vocabulary for Transport {
     }
 }
 
+impl Vocabulary for PriorityReason {
+    const NAME: &'static str = "priority_reasons";
+    const ALL: &'static [Self] =
+        &[Self::LandslideSpecial, Self::DeepWater, Self::ShortBattery, Self::HazardZone, Self::LifeCritical];
+    fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            Self::LandslideSpecial => ("土砂災害特別警戒区域", "Landslide special warning zone"),
+            Self::DeepWater => ("浸水3m以上", "Water 3 m or deeper"),
+            Self::ShortBattery => ("バッテリー12時間未満", "Battery under 12 h"),
+            Self::HazardZone => ("ハザード区域内", "In a hazard zone"),
+            Self::LifeCritical => ("生命維持機器", "Life-critical device"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +291,7 @@ mod tests {
         complete::<DeviceKind>();
         complete::<Severity>();
         complete::<PlanStatus>();
+        complete::<PriorityReason>();
         complete::<Transport>();
         complete::<CheckStatus>();
         complete::<CheckChannel>();

@@ -99,3 +99,24 @@ export function childLayer(fc, { atRisk = new Set(), onClick } = {}) {
 
 /** A FeatureCollection of `features`, for the factories above. */
 export const collection = (features) => ({ type: "FeatureCollection", features });
+
+/** A zone's colour: water in blues by depth rank, slopes yellow (警戒) or red (特別警戒). */
+export function zoneColor(p) {
+  if (p.hazard === "landslide") return p.level >= 2 ? "#c62828" : "#f9a825";
+  return ["#90caf9", "#64b5f6", "#1e88e5", "#1565c0", "#0d47a1", "#0a2f6b"][Math.min(Math.max(p.level, 1), 6) - 1];
+}
+
+/** Hazard zones, under everything else, each saying what it is on hover. */
+export function zoneLayer(fc) {
+  return L.geoJSON(fc, {
+    interactive: true,
+    style: (f) => ({ color: zoneColor(f.properties), weight: 1, fillColor: zoneColor(f.properties), fillOpacity: 0.25 }),
+    onEachFeature: (f, layer) => layer.bindTooltip(() => zoneText(f.properties), { sticky: true }),
+  });
+}
+
+/** 「洪水 ランク3（3m以上）神崎川…」: what a zone is, in words. */
+export function zoneText(p) {
+  const depth = p.depth_m != null ? t("zoneDepth", { m: p.depth_m }) : "";
+  return `${label("hazards", p.hazard)} ${t(p.hazard === "landslide" ? (p.level >= 2 ? "zoneRed" : "zoneYellow") : "zoneRank", { n: p.level })}${depth}${p.name ? " " + p.name : ""}`;
+}

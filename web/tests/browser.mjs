@@ -423,6 +423,30 @@ await check("coordinator view: the audit table lists the API's findings, filters
   await phone.context().close();
 });
 
+await check("coordinator view: 作成優先度 lists the API's order with reasons, a row opens the plan; hazard zones on the map", async () => {
+  const want = await apiJson("/api/v1/plans/priority", "demo-coordinator");
+  const zones = await apiJson("/api/v1/hazard-zones");
+  assert.ok(want.some((r) => r.tier === 1) && want.some((r) => r.tier !== 1), "the demo has more than one tier");
+  const page = await newPage(browser, { staff: "demo-coordinator" });
+  await ready(page, "/coordinator");
+  await page.waitForFunction((n) => document.querySelectorAll("#priority-table tbody tr").length === n, want.length);
+  const shown = await page.$$eval("#priority-table tbody tr", (trs) => trs.map((tr) => [tr.dataset.child, tr.querySelector(".tier").textContent]));
+  assert.deepEqual(shown, want.map((r) => [r.child_id, String(r.tier)]));
+  const grave = want.findIndex((r) => r.reasons.includes("deep_water") || r.reasons.includes("landslide_special"));
+  assert.ok(grave >= 0, "a demo child lives in a grave zone");
+  const reasonText = await page.textContent(`#priority-table tbody tr:nth-child(${grave + 1}) td:nth-child(4)`);
+  assert.match(reasonText, /浸水3m以上|土砂災害特別警戒区域/);
+  assert.equal(await page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() >= zones.features.length, true, "every zone is drawn");
+  await page.locator(`#priority-table tbody tr:nth-child(${grave + 1})`).press("Enter");
+  await page.waitForSelector("#plan-box:not([hidden])");
+  const children = await apiJson("/api/v1/children", "demo-coordinator");
+  const name = children.features.find((f) => f.id === want[grave].child_id).properties.name;
+  assert.equal(await page.textContent("#plan-child"), name);
+  await page.locator("#priority-box").scrollIntoViewIfNeeded();
+  await shot(page, "coordinator-priority");
+  await page.context().close();
+});
+
 await check("plan sheet prints to one A4 page for a typical child", async () => {
   const context = await browser.newContext({ extraHTTPHeaders: { Authorization: "Bearer demo-coordinator" } });
   const page = await context.newPage();

@@ -4,11 +4,12 @@
 // This file wires the page; table.js draws the table, plan.js the open plan.
 import { api, apiBlob, loadConfig, migrateLegacyToken, token } from "../api.js";
 import { t } from "../i18n.js";
-import { childLayer } from "../layers.js";
+import { childLayer, zoneLayer } from "../layers.js";
 import { addLegend, createMap } from "../map.js";
 import { download, fillOptions, setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "../common.js";
 import { showOpenIncidents } from "../incidents-open.js";
 import * as plan from "./plan.js";
+import * as priority from "./priority.js";
 import * as table from "./table.js";
 
 const $ = (id) => document.getElementById(id);
@@ -52,6 +53,7 @@ async function loadAudit() {
   const q = $("district-select").value ? `?district=${encodeURIComponent($("district-select").value)}` : "";
   state.report = await api(`/api/v1/plans/audit${q}`);
   renderTable();
+  await priority.load(state, openPlan);
 }
 
 async function downloadCsv() {
@@ -87,6 +89,8 @@ async function reload() {
   state.report = null;
   plan.close(state);
   $("audit-table").querySelector("tbody").innerHTML = "";
+  $("priority-table").querySelector("tbody").innerHTML = "";
+  state.priority = null;
   if (!token()) return setMessage(t("needToken"));
   showOpenIncidents($("incident-banner"));
   try {
@@ -109,6 +113,7 @@ function wire() {
   );
   $("plan-close").addEventListener("click", () => plan.close(state));
   $("csv-btn").addEventListener("click", downloadCsv);
+  $("priority-csv-btn").addEventListener("click", priority.downloadCsv);
   $("sheet-btn").addEventListener("click", openSheet);
 }
 
@@ -116,6 +121,7 @@ async function main() {
   wireLang(() => {
     fillOptions($("severity-select"), "severities");
     renderTable();
+    priority.render(state, openPlan);
     plan.render(state);
     state.legend.render();
     showOpenIncidents($("incident-banner"));
@@ -124,7 +130,8 @@ async function main() {
   const config = await loadConfig();
   fillOptions($("severity-select"), "severities");
   state.map = createMap($("map"), config);
-  state.legend = addLegend(state.map, ["child", "selected", "plan"], { openWide: false });
+  state.legend = addLegend(state.map, ["child", "selected", "plan", "zoneWater", "zoneSlope"], { openWide: false });
+  zoneLayer(await api("/api/v1/hazard-zones", { auth: false })).addTo(state.map);
   childMarkers.addTo(state.map);
   plan.planLayer.addTo(state.map);
   const [points, shelters] = await Promise.all([api("/api/v1/power-points", { auth: false }), api("/api/v1/shelters", { auth: false })]);
