@@ -195,7 +195,6 @@ pub enum PriorityReason {
     LifeCritical,
 }
 
-
 /// Batteries shorter than this (hours) put a child in the first tier.
 pub const SHORT_BATTERY_H: f64 = 12.0;
 

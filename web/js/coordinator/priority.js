@@ -5,6 +5,7 @@ import { t } from "../i18n.js";
 import { escapeHtml } from "../map.js";
 import { label } from "../vocab.js";
 import { download, showError } from "../common.js";
+import { openableRows } from "./table.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -31,16 +32,7 @@ export function render(state, onOpen) {
         <td>${escapeHtml(battery)}</td><td>${escapeHtml(status)}</td></tr>`;
     })
     .join("");
-  body.querySelectorAll("tr").forEach((tr) => {
-    const open = () => onOpen(tr.dataset.child);
-    tr.addEventListener("click", open);
-    tr.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" || e.key === " ") {
-        e.preventDefault();
-        open();
-      }
-    });
-  });
+  openableRows(body, onOpen);
 }
 
 /** The list as the server's CSV (Excel-safe), with the district filter. */

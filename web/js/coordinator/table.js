@@ -34,16 +34,7 @@ export function render(state, onOpen) {
       <td>${escapeHtml(f.child)}</td><td>${escapeHtml(f.district)}</td>
       <td>${escapeHtml(t("rules." + f.rule))}<br><code>${escapeHtml(f.rule)}</code></td><td>${escapeHtml(f.message)}</td></tr>`)
     .join("");
-  body.querySelectorAll("tr").forEach((tr) => {
-    const open = () => onOpen(tr.dataset.child);
-    tr.addEventListener("click", open);
-    tr.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" || e.key === " ") {
-        e.preventDefault();
-        open();
-      }
-    });
-  });
+  openableRows(body, onOpen);
   $("audit-table").querySelectorAll("th[data-sort]").forEach((th) => {
     th.setAttribute("aria-sort", th.dataset.sort === sort.key ? (sort.dir > 0 ? "ascending" : "descending") : "none");
   });
@@ -57,5 +48,19 @@ export function markSelected({ selected }) {
     const on = tr.dataset.child === selected;
     tr.classList.toggle("selected", on);
     tr.setAttribute("aria-selected", String(on));
+  });
+}
+
+/** Each row of `body` opens its child's plan on a click, Enter or space. */
+export function openableRows(body, onOpen) {
+  body.querySelectorAll("tr").forEach((tr) => {
+    const open = () => onOpen(tr.dataset.child);
+    tr.addEventListener("click", open);
+    tr.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        open();
+      }
+    });
   });
 }
