@@ -1205,3 +1205,76 @@ fn hazard_zones_import_national_attributes_all_or_nothing_and_export() {
     let out = powermap(&db, &["import", "hazard-zones", &file, "--dry-run"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// One Shapefile record: its ring of (lon, lat), name, hazard and level.
+type ShapeRecord<'a> = (Vec<(f64, f64)>, &'a str, &'a str, u8);
+
+/// A zipped Shapefile of the given records (a ring of (lon, lat) each, with `name`,
+/// `hazard` and `level` columns), its `.dbf` in `encoding`, with a `.cpg` naming it or none.
+fn zipped_shapefile(
+    db: &Db,
+    file: &str,
+    records: &[ShapeRecord],
+    encoding: &'static encoding_rs::Encoding,
+    cpg: Option<&str>,
+) -> String {
+    use shapefile::dbase::{self, FieldValue};
+    let dir = db.dir.path().join(format!("{file}.parts"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let table = dbase::TableWriterBuilder::with_encoding(dbase::encoding::EncodingRs::from(encoding))
+        .add_character_field("name".try_into().unwrap(), 80)
+        .add_character_field("hazard".try_into().unwrap(), 20)
+        .add_numeric_field("level".try_into().unwrap(), 2, 0);
+    {
+        let mut writer = shapefile::Writer::from_path(dir.join("zones.shp"), table).unwrap();
+        for (ring, name, hazard, level) in records {
+            let points = ring.iter().map(|&(x, y)| shapefile::Point::new(x, y)).collect();
+            let polygon = shapefile::Polygon::new(shapefile::PolygonRing::Outer(points));
+            let mut record = dbase::Record::default();
+            record.insert("name".into(), FieldValue::Character(Some((*name).into())));
+            record.insert("hazard".into(), FieldValue::Character(Some((*hazard).into())));
+            record.insert("level".into(), FieldValue::Numeric(Some(f64::from(*level))));
+            writer.write_shape_and_record(&polygon, &record).unwrap();
+        }
+    }
+    let path = db.dir.path().join(file);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    for ext in ["shp", "shx", "dbf"] {
+        zip.start_file(format!("A31a-demo/zones.{ext}"), options).unwrap();
+        zip.write_all(&std::fs::read(dir.join(format!("zones.{ext}"))).unwrap()).unwrap();
+    }
+    if let Some(cpg) = cpg {
+        zip.start_file("A31a-demo/zones.cpg", options).unwrap();
+        zip.write_all(cpg.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn hazard_zones_import_a_zipped_shapefile_in_shift_jis_or_utf8_and_refuse_a_broken_record() {
+    let square = vec![(140.04, 35.78), (140.04, 35.80), (140.06, 35.80), (140.06, 35.78), (140.04, 35.78)];
+    let bow_tie = vec![(140.04, 35.78), (140.06, 35.80), (140.06, 35.78), (140.04, 35.80), (140.04, 35.78)];
+    for (encoding, cpg) in
+        [(encoding_rs::SHIFT_JIS, Some("SJIS")), (encoding_rs::SHIFT_JIS, None), (encoding_rs::UTF_8, Some("UTF-8"))]
+    {
+        let db = db();
+        let records = [(square.clone(), "神崎川（テスト）", "flood", 3), (bow_tie.clone(), "二重川", "flood", 2)];
+        let bad = zipped_shapefile(&db, "bad.zip", &records, encoding, cpg);
+        let out = powermap(&db, &["import", "hazard-zones", &bad]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("record 2") && err.contains("geometry"), "{cpg:?}: {err}");
+        let good = zipped_shapefile(&db, "good.zip", &records[..1], encoding, cpg);
+        let out = powermap(&db, &["import", "hazard-zones", &good]);
+        assert!(out.status.success(), "{cpg:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let fc: Value = serde_json::from_slice(&powermap(&db, &["export", "hazard-zones"]).stdout).unwrap();
+        let zone = &fc["features"][0]["properties"];
+        assert_eq!(
+            (zone["name"].as_str(), zone["level"].as_u64()),
+            (Some("神崎川（テスト）"), Some(3)),
+            "{cpg:?}: {fc}"
+        );
+    }
+}

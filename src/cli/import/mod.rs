@@ -10,6 +10,7 @@ use serde_json::Value;
 mod children;
 mod csv;
 mod gsi;
+mod shapefile;
 mod write;
 
 use super::Kind;
@@ -86,6 +87,10 @@ pub(super) async fn run(db: &str, kind: Kind, file: &Path, options: Options) -> 
         _ => {}
     }
     let bytes = crate::cli::fetch::read(file).await?;
+    if matches!(kind, Kind::HazardZones) && shapefile::is_zip(&bytes) {
+        let body = shapefile::zones_geojson(&bytes).with_context(|| file.display().to_string())?;
+        return zones(&Store::connect(db).await?, &body, file, options.hazard.as_deref()).await;
+    }
     let text = String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8", file.display()))?;
     let body: Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", file.display()))?;
     drop(text);
