@@ -1204,6 +1204,30 @@ fn hazard_zones_import_national_attributes_all_or_nothing_and_export() {
     // An option another kind uses is refused, not ignored.
     let out = powermap(&db, &["import", "hazard-zones", &file, "--dry-run"]);
     assert_eq!(out.status.code(), Some(1));
+    // A corrected file of the same source replaces the whole set: "sea" is gone, "slope" changed;
+    // another source's zones stay.
+    let other = json!({"type": "FeatureCollection", "features": [zone_feature("city", json!({"hazard": "flood", "level": 1}))]});
+    assert!(powermap(&db, &["import", "hazard-zones", &write_file(&db, "city.geojson", &other)]).status.success());
+    let corrected = json!({"type": "FeatureCollection", "features": [
+        zone_feature("river", json!({"A31a_205": 4})),
+        zone_feature("slope", json!({"A33_001": 1, "A33_002": 1})),
+    ]});
+    std::fs::write(&file, serde_json::to_vec(&corrected).unwrap()).unwrap();
+    assert!(powermap(&db, &["import", "hazard-zones", &file]).status.success());
+    let fc = exported(&db);
+    let levels: Vec<(&str, u64, &str)> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap(),
+                f["properties"]["level"].as_u64().unwrap(),
+                f["properties"]["source"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(levels, [("city", 1, "city"), ("river", 4, "zones"), ("slope", 1, "zones")]);
 }
 
 /// One Shapefile record: its ring of (lon, lat), name, hazard and level.

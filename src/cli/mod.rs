@@ -50,6 +50,7 @@ pub enum Command {
         /// File or http(s) URL: GeoJSON (CSV for gsi-shelters and children-csv).
         file: PathBuf,
         /// children-csv: the reporting division (健康課, 保育課, 教育支援課, 危機管理課, …; default 障害福祉課).
+        /// hazard-zones: the zones' source (default: the file's name); a re-import replaces it.
         #[arg(long)]
         source: Option<String>,
         /// children-csv, gsi-shelters: print the report without writing anything.

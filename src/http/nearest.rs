@@ -200,7 +200,17 @@ async fn shelters(State(state): State<AppState>, Query(q): Query<ShelterQuery>) 
     let found = nearest_shelters(&state.catalog, lat, lon, k, q.max_distance_m, &filter);
     let asked = json!({"lat": lat, "lon": lon, "k": k, "hazard": filter.hazard, "kind": filter.kind,
                        "with_power": filter.with_power, "max_distance_m": q.max_distance_m});
-    Ok(Json(answer(&state, &found, |_| Map::new(), as_map(asked))))
+    // Every shelter says the zones it lies in; with a hazard asked, whether that one is among them.
+    let extra = |f: &Found<crate::domain::ShelterProps>| {
+        let exposure = state.catalog.exposure_at(f.item.lon, f.item.lat);
+        let mut m = Map::new();
+        if let Some(h) = filter.hazard {
+            m.insert("in_hazard_zone".into(), json!(exposure.iter().any(|e| e.hazard == h)));
+        }
+        m.insert("hazard_exposure".into(), json!(exposure));
+        m
+    };
+    Ok(Json(answer(&state, &found, extra, as_map(asked))))
 }
 
 /// Nearest points that run all the child's life-critical devices, with `within_battery`.

@@ -368,7 +368,24 @@ fn feature_shapes(mut components: ComponentsBuilder) -> ComponentsBuilder {
         ("Shelter", all_of(vec![schema_ref("ShelterProps"), RefOr::T(exposure().into())])),
         ("Child", all_of(vec![schema_ref("ChildProps"), RefOr::T(derived.into()), RefOr::T(exposure().into())])),
         ("NearestPower", all_of(vec![schema_ref("PowerPointProps"), RefOr::T(hours(travel()).into())])),
-        ("NearestShelter", all_of(vec![schema_ref("ShelterProps"), RefOr::T(travel().into())])),
+        (
+            "NearestShelter",
+            all_of(vec![
+                schema_ref("ShelterProps"),
+                RefOr::T(travel().into()),
+                RefOr::T(
+                    exposure()
+                        .property(
+                            "in_hazard_zone",
+                            ObjectBuilder::new()
+                                .schema_type(Type::Boolean)
+                                .read_only(true)
+                                .description(Some("with `hazard` asked: the shelter lies in a zone of that hazard")),
+                        )
+                        .into(),
+                ),
+            ]),
+        ),
         (
             "ChildNearestPower",
             all_of(vec![

@@ -92,9 +92,6 @@ fn national(mut props: Map<String, Value>, hint: ZoneHint) -> Map<String, Value>
     if let Some(l) = level {
         out.insert("level".into(), Value::from(l));
     }
-    if rank.is_some() || landslide.is_some() {
-        out.insert("source".into(), Value::from(if rank.is_some() { "A31a" } else { "A33" }));
-    }
     for key in ["hazard", "level", "depth_m", "name", "source"] {
         if let Some(v) = props.remove(key) {
             out.insert(key.into(), v);
@@ -125,7 +122,6 @@ mod tests {
             parse_zone(&square(json!({"A31a_205": 3, "A31a_105": 2, "A31a_001": "神崎川"})), ZoneHint::default())
                 .unwrap();
         assert_eq!((flood.props.hazard, flood.props.level, flood.props.depth_m), (Hazard::Flood, 3, Some(3.0)));
-        assert_eq!(flood.props.source.as_deref(), Some("A31a"));
         let slide = parse_zone(&square(json!({"A33_001": "2", "A33_002": "2"})), ZoneHint::default()).unwrap();
         assert_eq!((slide.props.hazard, slide.props.level), (Hazard::Landslide, 2));
         let hinted = ZoneHint { hazard: Some(Hazard::Tsunami) };

@@ -37,6 +37,14 @@ impl HazardZones<'_> {
         if !replace && let Some(taken) = rows_with_ids(&mut tx, "id", &ids).await?.first() {
             return Err(StoreError::AlreadyExists(taken.try_get(0)?));
         }
+        let seq = self.upsert_in(&mut tx, zones).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    /// Inserts or replaces `zones` inside the caller's transaction and records the change.
+    async fn upsert_in(&self, tx: &mut sqlx::AnyConnection, zones: &[HazardZone]) -> Result<i64> {
+        let ids: Vec<&str> = zones.iter().map(|z| z.id.as_str()).collect();
         let now = now_rfc3339();
         for chunk in zones.chunks(BATCH_ROWS) {
             let mut sql = format!(
@@ -54,7 +62,34 @@ impl HazardZones<'_> {
             }
             q.execute(&mut *tx).await?;
         }
-        let seq = self.store.changes().record(&mut tx, HAZARD_ZONES, &ids).await?;
+        self.store.changes().record(tx, HAZARD_ZONES, &ids).await
+    }
+
+    /// An import: `zones` replace every stored zone of the same `source` in one transaction
+    /// (a re-import of a corrected file leaves none of the old zones behind, and a reader
+    /// sees the old set or the new, never a mix). Zones without a source are only upserted.
+    pub async fn replace_sources(&self, zones: &[HazardZone]) -> Result<i64> {
+        let sources: std::collections::HashSet<&str> = zones.iter().filter_map(|z| z.props.source.as_deref()).collect();
+        let keep: std::collections::HashSet<&str> = zones.iter().map(|z| z.id.as_str()).collect();
+        let mut tx = self.store.begin_write().await?;
+        let stored = sqlx::query("SELECT id, properties FROM hazard_zones").fetch_all(&mut *tx).await?;
+        let mut stale = Vec::new();
+        for row in &stored {
+            let id: String = row.try_get(0)?;
+            let props: ZoneProps = serde_json::from_str(&row.try_get::<String, _>(1)?)
+                .map_err(|e| StoreError::Corrupt { id: id.clone(), reason: e.to_string() })?;
+            if props.source.as_deref().is_some_and(|s| sources.contains(s)) && !keep.contains(id.as_str()) {
+                stale.push(id);
+            }
+        }
+        for id in &stale {
+            sqlx::query("DELETE FROM hazard_zones WHERE id = $1").bind(id.clone()).execute(&mut *tx).await?;
+        }
+        let stale: Vec<&str> = stale.iter().map(String::as_str).collect();
+        if !stale.is_empty() {
+            self.store.changes().record(&mut tx, HAZARD_ZONES, &stale).await?;
+        }
+        let seq = self.upsert_in(&mut tx, zones).await?;
         tx.commit().await?;
         Ok(seq)
     }

@@ -134,3 +134,29 @@ async fn the_priority_csv_opens_in_excel() {
     assert!(text.contains("優先度"), "{text}");
     assert!(!text.contains(",=HYPERLINK"), "a formula is never a cell's start: {text}");
 }
+
+#[tokio::test]
+async fn a_shelter_in_a_zone_of_the_searched_hazard_says_so() {
+    let app = TestApp::new().await;
+    app.seed(
+        "/api/v1/shelters",
+        fc(vec![
+            shelter("wet", HOME.0, HOME.1, &["flood"], &[]),
+            shelter("dry", HOME.0 + 0.05, HOME.1, &["flood"], &[]),
+        ]),
+    )
+    .await;
+    app.seed("/api/v1/hazard-zones", zone("z", "flood", 2, HOME, 0.01, false)).await;
+    let (_, answer) =
+        app.get(&format!("/api/v1/nearest/shelters?lat={}&lon={}&hazard=flood", HOME.1, HOME.0), None).await;
+    let marks: Vec<(&str, bool)> = answer["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap(), f["properties"]["in_hazard_zone"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(marks, [("wet", true), ("dry", false)]);
+    let (_, quake) = app.get(&format!("/api/v1/nearest/shelters?lat={}&lon={}", HOME.1, HOME.0), None).await;
+    assert!(quake["features"][0]["properties"].get("in_hazard_zone").is_none(), "no hazard asked, no mark");
+    assert_eq!(quake["features"][0]["properties"]["hazard_exposure"][0]["zone_id"], "z");
+}

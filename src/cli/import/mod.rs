@@ -43,7 +43,7 @@ impl Options {
         let supported: &[&str] = match kind {
             Kind::ChildrenCsv => &["--source", "--dry-run", "--geocode", "--geocoder-url"],
             Kind::GsiShelters => &["--dry-run", "--geocode", "--geocoder-url"],
-            Kind::HazardZones => &["--hazard"],
+            Kind::HazardZones => &["--hazard", "--source"],
             _ => &[],
         };
         let given = [
@@ -89,14 +89,14 @@ pub(super) async fn run(db: &str, kind: Kind, file: &Path, options: Options) -> 
     let bytes = crate::cli::fetch::read(file).await?;
     if matches!(kind, Kind::HazardZones) && shapefile::is_zip(&bytes) {
         let body = shapefile::zones_geojson(&bytes).with_context(|| file.display().to_string())?;
-        return zones(&Store::connect(db).await?, &body, file, options.hazard.as_deref()).await;
+        return zones(&Store::connect(db).await?, &body, file, &options).await;
     }
     let text = String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8", file.display()))?;
     let body: Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", file.display()))?;
     drop(text);
     let store = Store::connect(db).await?;
     if matches!(kind, Kind::HazardZones) {
-        return zones(&store, &body, file, options.hazard.as_deref()).await;
+        return zones(&store, &body, file, &options).await;
     }
     let n = match kind {
         Kind::PowerPoints => import::<PowerPointProps>(&store, &body, file, false).await?,
@@ -130,8 +130,14 @@ pub(crate) async fn import<P: Resource>(store: &Store, body: &Value, file: &Path
 
 /// Hazard zones, all or nothing: every zone checked first (a broken ring or an unknown rank
 /// refuses the file with its record number), then one transaction, existing ids replaced.
-async fn zones(store: &Store, body: &Value, file: &Path, hazard: Option<&str>) -> Result<()> {
+/// Zones without a `source` get `--source`, or the file's name: a re-import of the same
+/// source replaces all its zones at once (those no longer in the file go).
+async fn zones(store: &Store, body: &Value, file: &Path, options: &Options) -> Result<()> {
     use crate::planning::hazard::{ZoneHint, parse_zones};
+    let hazard = options.hazard.as_deref();
+    let source = options.source.clone().unwrap_or_else(|| {
+        file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "import".into())
+    });
     let hazard =
         hazard.map(|h| serde_json::from_value(Value::String(h.to_owned()))).transpose().with_context(|| {
             format!("--hazard {}: not a hazard (flood, landslide, storm_surge, tsunami, …)", hazard.unwrap_or(""))
@@ -139,7 +145,7 @@ async fn zones(store: &Store, body: &Value, file: &Path, hazard: Option<&str>) -
     if body.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
         bail!("{}: must be a GeoJSON FeatureCollection", file.display());
     }
-    let zones = match parse_zones(body, ZoneHint { hazard }) {
+    let mut zones = match parse_zones(body, ZoneHint { hazard }) {
         Ok((zones, _)) => zones,
         Err(problems) => {
             let (index, e) = &problems[0];
@@ -148,7 +154,10 @@ async fn zones(store: &Store, body: &Value, file: &Path, hazard: Option<&str>) -
             bail!("{}: record {}: {}: {}{more}; nothing was imported", file.display(), index + 1, e.field, e.message);
         }
     };
-    store.hazard_zones().write(&zones, true).await?;
-    println!("{}: {} 件のハザード区域を取り込みました", file.display(), zones.len());
+    for z in zones.iter_mut().filter(|z| z.props.source.is_none()) {
+        z.props.source = Some(source.clone());
+    }
+    store.hazard_zones().replace_sources(&zones).await?;
+    println!("{}: {} 件のハザード区域を取り込みました（出典 {source}）", file.display(), zones.len());
     Ok(())
 }
