@@ -140,7 +140,7 @@ impl HazardZone {
 }
 
 /// One hazard a place is exposed to: the most severe zone of that hazard covering it.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Exposure {
     /// The hazard.
     pub hazard: Hazard,

@@ -303,7 +303,7 @@ async fn children(
     if q.format == Some(Format::Csv) {
         return csv_answer(&id, &rows);
     }
-    let features: Vec<Value> = rows.iter().map(call_feature).collect();
+    let features: Vec<Value> = rows.iter().map(|r| call_feature(&state.catalog, r)).collect();
     let answer = json!({"type": "FeatureCollection", "incident_id": id, "at": rfc3339(Some(at)),
                         "margin_min": margin_min, "features": features});
     Ok(Json(answer).into_response())
@@ -316,8 +316,9 @@ fn csv_answer(id: &str, rows: &[CallRow]) -> Result<Response> {
         .into_response())
 }
 
-/// One call-list row as a Feature: the home, who to call, and the clock.
-fn call_feature(row: &CallRow) -> Value {
+/// One call-list row as a Feature: the home, who to call, the clock, and the hazard zones at
+/// home (a dark home in a flood zone during a typhoon must stand out).
+fn call_feature(catalog: &crate::spatial::Catalog, row: &CallRow) -> Value {
     let c = &row.child.props;
     let mut props = Map::new();
     props.insert("name".into(), json!(c.name));
@@ -329,6 +330,7 @@ fn call_feature(row: &CallRow) -> Value {
         props.extend(clock);
     }
     props.insert("nearest_power".into(), json!(row.nearest));
+    props.insert("hazard_exposure".into(), json!(catalog.exposure_at(row.child.lon, row.child.lat)));
     json!({"type": "Feature", "id": row.child.id,
            "geometry": {"type": "Point", "coordinates": [row.child.lon, row.child.lat]}, "properties": props})
 }

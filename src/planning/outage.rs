@@ -103,6 +103,9 @@ pub struct OutageResult {
     /// Plain-language cautions, one per child placed at a point that stops early.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// The hazard zones at the homes of affected children who live in one, by child id.
+    #[serde(default)]
+    pub hazard_exposure: std::collections::BTreeMap<String, Vec<crate::domain::hazard_zone::Exposure>>,
 }
 
 /// The model the assignment solves, as the answer states it.
@@ -147,6 +150,11 @@ pub fn run_outage(
         solution.point_of.iter().zip(&candidates.demands).map(|(p, d)| (*p, d.candidates.as_slice())).collect();
     let mut result = answer(&at_risk, &picked, &candidates.points, &holds, (travel, plans, hours));
     result.affected = affected.iter().map(|c| c.id.clone()).collect();
+    result.hazard_exposure = affected
+        .iter()
+        .map(|c| (c.id.clone(), catalog.exposure_at(c.lon, c.lat)))
+        .filter(|(_, e)| !e.is_empty())
+        .collect();
     result.points_out = points_out;
     result.optimal = solution.optimal;
     result.lower_bound_m = if solution.optimal { result.total_distance_m } else { round1(solution.lower_bound_m) };
@@ -305,5 +313,6 @@ fn answer(
         model: MODEL.into(),
         needs_second_move,
         warnings,
+        hazard_exposure: Default::default(),
     }
 }

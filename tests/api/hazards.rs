@@ -160,3 +160,40 @@ async fn a_shelter_in_a_zone_of_the_searched_hazard_says_so() {
     assert!(quake["features"][0]["properties"].get("in_hazard_zone").is_none(), "no hazard asked, no mark");
     assert_eq!(quake["features"][0]["properties"]["hazard_exposure"][0]["zone_id"], "z");
 }
+
+#[tokio::test]
+async fn a_scenario_and_the_call_list_show_which_dark_homes_lie_in_a_zone() {
+    let app = TestApp::new().await;
+    app.seed(
+        "/api/v1/children",
+        fc(vec![child("wet", HOME.0, HOME.1, "白井", 2.0), child("dry", HOME.0 + 0.05, HOME.1, "白井", 2.0)]),
+    )
+    .await;
+    app.seed("/api/v1/hazard-zones", zone("z", "flood", 3, HOME, 0.01, false)).await;
+    let area = zone("area", "flood", 1, HOME, 0.2, false)["geometry"].clone();
+    let (status, scenario) =
+        app.post("/api/v1/scenarios/outage", Some(PLANNER), &json!({"area": area, "hours": 24})).await;
+    assert_eq!(status, StatusCode::OK, "{scenario}");
+    assert_eq!(
+        scenario["hazard_exposure"],
+        json!({"wet": [{"hazard": "flood", "level": 3, "depth_m": 3.0, "zone_id": "z"}]})
+    );
+    let started = "2026-12-01T00:00:00Z";
+    let (_, incident) =
+        app.post("/api/v1/incidents", Some(PLANNER), &json!({"name": "台風（テスト）", "started_at": started})).await;
+    let id = incident["id"].as_str().unwrap();
+    let outage = json!({"type": "Feature", "geometry": area, "properties": {"since": started}});
+    assert_eq!(
+        app.post(&format!("/api/v1/incidents/{id}/outages"), Some(PLANNER), &outage).await.0,
+        StatusCode::CREATED
+    );
+    let (_, list) = app.get(&format!("/api/v1/incidents/{id}/children?at=2026-12-01T01:00:00Z"), Some(PLANNER)).await;
+    let exposure: Vec<(&str, usize)> = list["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap(), f["properties"]["hazard_exposure"].as_array().unwrap().len()))
+        .collect();
+    assert_eq!(exposure.len(), 2, "{list}");
+    assert!(exposure.contains(&("wet", 1)) && exposure.contains(&("dry", 0)), "{exposure:?}");
+}
