@@ -14,6 +14,58 @@ pub const GSI_TILES: &str = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y
 pub const GSI_ATTRIBUTION: &str =
     "<a href=\"https://maps.gsi.go.jp/development/ichiran.html\" target=\"_blank\">地理院タイル</a>";
 
+/// The national hazard-map tiles (重ねるハザードマップ, ハザードマップポータルサイト's open
+/// data) offered as overlays by default: (name, URL template).
+pub const HAZARD_TILES: [(&str, &str); 2] = [
+    (
+        "洪水浸水想定区域（想定最大規模）",
+        "https://disaportaldata.gsi.go.jp/raster/01_flood_l2_shinsuishin_data/{z}/{x}/{y}.png",
+    ),
+    (
+        "土砂災害警戒区域（急傾斜地の崩壊）",
+        "https://disaportaldata.gsi.go.jp/raster/05_kyukeishakeikaikuiki/{z}/{x}/{y}.png",
+    ),
+];
+/// Attribution the hazard-map portal asks for.
+pub const HAZARD_ATTRIBUTION: &str = "<a href=\"https://disaportal.gsi.go.jp/hazardmapportal/hazardmap/copyright/opendata.html\" target=\"_blank\">ハザードマップポータルサイト</a>";
+
+/// One raster overlay the map offers: a name for the layer switch and a URL template.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HazardTiles {
+    /// What the layer switch calls it.
+    pub name: String,
+    /// `{z}/{x}/{y}` template.
+    pub url: String,
+    /// Attribution (HTML).
+    pub attribution: String,
+}
+
+impl HazardTiles {
+    /// The defaults: the national flood and landslide layers.
+    pub fn national() -> Vec<Self> {
+        HAZARD_TILES
+            .iter()
+            .map(|(name, url)| Self {
+                name: (*name).into(),
+                url: (*url).into(),
+                attribution: HAZARD_ATTRIBUTION.into(),
+            })
+            .collect()
+    }
+
+    /// `NAME=URL_TEMPLATE`, as `--hazard-tiles` takes it.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (name, url) = text.split_once('=').ok_or("expected NAME=URL_TEMPLATE")?;
+        let (name, url) = (name.trim(), url.trim());
+        if name.is_empty() || !(url.starts_with("https://") || url.starts_with("http://")) || !url.contains("{z}") {
+            return Err(format!(
+                "expected NAME=URL_TEMPLATE with an http(s) URL holding {{z}}/{{x}}/{{y}}, not {text:?}"
+            ));
+        }
+        Ok(Self { name: name.into(), url: url.into(), attribution: String::new() })
+    }
+}
+
 /// The travel options, accepted by every command (before or after its name) so `serve`,
 /// `audit` and `scenario` estimate with the same assumptions.
 #[derive(Debug, Clone, Copy, Args)]
@@ -81,6 +133,8 @@ pub struct ServeConfig {
     pub zoom: u8,
     /// The city's districts (町字): the only names the public area summary prints.
     pub districts: Districts,
+    /// Raster hazard-map overlays the map offers (off until a user switches one on).
+    pub hazard_tiles: Vec<HazardTiles>,
 }
 
 impl Default for ServeConfig {
@@ -94,6 +148,25 @@ impl Default for ServeConfig {
             center: [35.7912, 140.0559],
             zoom: 13,
             districts: Districts::shiroi(),
+            hazard_tiles: HazardTiles::national(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hazard_tiles_take_a_name_and_a_tile_template() {
+        let t = super::HazardTiles::parse("津波浸水想定=https://example.jp/tsunami/{z}/{x}/{y}.png").unwrap();
+        assert_eq!((t.name.as_str(), t.url.as_str()), ("津波浸水想定", "https://example.jp/tsunami/{z}/{x}/{y}.png"));
+        for bad in [
+            "no-equals",
+            "=https://example.jp/{z}/{x}/{y}.png",
+            "x=ftp://example.jp/{z}",
+            "x=https://example.jp/tile.png",
+        ] {
+            assert!(super::HazardTiles::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(super::HazardTiles::national().len(), 2);
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::config::{GSI_ATTRIBUTION, GSI_TILES, ServeConfig, Settings};
+use crate::config::{GSI_ATTRIBUTION, GSI_TILES, HazardTiles, ServeConfig, Settings};
 use crate::domain::district::Districts;
 use crate::http::{AppState, app};
 use crate::store::Store;
@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// area summary prints. Default: Shiroi's, the demo city's (fixtures/shiroi/districts.txt).
     #[arg(long, value_name = "FILE")]
     pub districts: Option<PathBuf>,
+    /// A hazard-map raster overlay, `NAME=URL_TEMPLATE` (repeatable). Default: the national
+    /// 重ねるハザードマップ flood (想定最大規模) and landslide layers.
+    #[arg(long = "hazard-tiles", value_name = "NAME=URL", value_parser = HazardTiles::parse)]
+    pub hazard_tiles: Vec<HazardTiles>,
 }
 
 pub(super) async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
@@ -67,6 +71,7 @@ pub(super) async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         tiles_attribution: args.tiles_attribution,
         web_dir: args.web,
         demo_tokens: args.demo.then(|| tokens.clone()),
+        hazard_tiles: if args.hazard_tiles.is_empty() { HazardTiles::national() } else { args.hazard_tiles },
         ..ServeConfig::default()
     };
     let started = std::time::Instant::now();

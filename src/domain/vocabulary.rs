@@ -295,7 +295,7 @@ mod tests {
         complete::<Transport>();
         complete::<CheckStatus>();
         complete::<CheckChannel>();
-        assert_eq!(all().len(), 11);
+        assert_eq!(all().len(), 12);
     }
 
     #[test]

@@ -303,6 +303,30 @@ fn base() -> OpenApi {
         .build()
 }
 
+/// `hazard_exposure`, read-only: what homes and shelters carry from the zone index.
+fn exposure_props() -> ObjectBuilder {
+    // An array cannot be marked read-only here; a one-item oneOf can.
+    let list = utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref("Exposure"));
+    ObjectBuilder::new().property(
+        "hazard_exposure",
+        utoipa::openapi::schema::OneOfBuilder::new()
+            .item(list)
+            .read_only(true)
+            .description(Some("per hazard, the most severe zone covering the place (derived at each read)")),
+    )
+}
+
+/// What a nearest shelter adds: its exposure and, with a hazard asked, whether it is in a zone of it.
+fn shelter_marks() -> ObjectBuilder {
+    exposure_props().property(
+        "in_hazard_zone",
+        ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .read_only(true)
+            .description(Some("with `hazard` asked: the shelter lies in a zone of that hazard")),
+    )
+}
+
 /// Resources as stored (a child also carries its derived fields), and as nearest answers
 /// (with distance, bearing and travel minutes; for a child, whether the battery lasts).
 fn feature_shapes(mut components: ComponentsBuilder) -> ComponentsBuilder {
@@ -318,17 +342,6 @@ fn feature_shapes(mut components: ComponentsBuilder) -> ComponentsBuilder {
                 .read_only(true)
                 .description(Some("smallest battery_h among life-critical devices; null if none")),
         );
-    let exposure = || {
-        // An array cannot be marked read-only here; a one-item oneOf can.
-        let list = utoipa::openapi::schema::ArrayBuilder::new().items(schema_ref("Exposure"));
-        ObjectBuilder::new().property(
-            "hazard_exposure",
-            utoipa::openapi::schema::OneOfBuilder::new()
-                .item(list)
-                .read_only(true)
-                .description(Some("per hazard, the most severe zone covering the place (derived at each read)")),
-        )
-    };
     let travel = || {
         ObjectBuilder::new()
             .property("distance_m", read_only_number("WGS 84 geodesic metres (Karney), 0.1 m"))
@@ -365,26 +378,12 @@ fn feature_shapes(mut components: ComponentsBuilder) -> ComponentsBuilder {
     };
     let shapes: [(&str, RefOr<Schema>); 6] = [
         ("PowerPoint", schema_ref("PowerPointProps")),
-        ("Shelter", all_of(vec![schema_ref("ShelterProps"), RefOr::T(exposure().into())])),
-        ("Child", all_of(vec![schema_ref("ChildProps"), RefOr::T(derived.into()), RefOr::T(exposure().into())])),
+        ("Shelter", all_of(vec![schema_ref("ShelterProps"), RefOr::T(exposure_props().into())])),
+        ("Child", all_of(vec![schema_ref("ChildProps"), RefOr::T(derived.into()), RefOr::T(exposure_props().into())])),
         ("NearestPower", all_of(vec![schema_ref("PowerPointProps"), RefOr::T(hours(travel()).into())])),
         (
             "NearestShelter",
-            all_of(vec![
-                schema_ref("ShelterProps"),
-                RefOr::T(travel().into()),
-                RefOr::T(
-                    exposure()
-                        .property(
-                            "in_hazard_zone",
-                            ObjectBuilder::new()
-                                .schema_type(Type::Boolean)
-                                .read_only(true)
-                                .description(Some("with `hazard` asked: the shelter lies in a zone of that hazard")),
-                        )
-                        .into(),
-                ),
-            ]),
+            all_of(vec![schema_ref("ShelterProps"), RefOr::T(travel().into()), RefOr::T(shelter_marks().into())]),
         ),
         (
             "ChildNearestPower",

@@ -71,6 +71,7 @@ async fn config(State(state): State<AppState>) -> Json<Value> {
         "walk_kmh": c.travel.walk_kmh, "drive_kmh": c.travel.drive_kmh, "detour_factor": c.travel.detour_factor,
         "vocabularies": crate::domain::vocabulary::all(),
         "demo": c.demo_tokens.is_some(),
+        "hazard_tiles": c.hazard_tiles,
     });
     // The demo secrets are public by design (printed at start, in the README); a real
     // server never has any to list.

@@ -1,5 +1,6 @@
 // Every marker of the maps, made here by L.geoJSON layer factories: power points, shelters,
 // children. A page says what to show and what a click does; the look is decided once.
+import { api } from "./api.js";
 import { fmtClock, fmtTime } from "./common.js";
 import { t } from "./i18n.js";
 import { childIcon, escapeHtml, powerIcon, shelterIcon } from "./map.js";
@@ -100,17 +101,20 @@ export function childLayer(fc, { atRisk = new Set(), onClick } = {}) {
 /** A FeatureCollection of `features`, for the factories above. */
 export const collection = (features) => ({ type: "FeatureCollection", features });
 
-/** A zone's colour: water in blues by depth rank, slopes yellow (警戒) or red (特別警戒). */
+/**
+ * A zone's colour: water by depth rank in the national legend's colours (国土交通省「水害ハザード
+ * マップ作成の手引き」: < 0.5 m … ≥ 20 m), slopes yellow (警戒区域) or red (特別警戒区域).
+ */
 export function zoneColor(p) {
-  if (p.hazard === "landslide") return p.level >= 2 ? "#c62828" : "#f9a825";
-  return ["#90caf9", "#64b5f6", "#1e88e5", "#1565c0", "#0d47a1", "#0a2f6b"][Math.min(Math.max(p.level, 1), 6) - 1];
+  if (p.hazard === "landslide") return p.level >= 2 ? "#e60000" : "#f2d600";
+  return ["#f7f5a9", "#ffd8c0", "#ffb7b7", "#ff9191", "#f285c9", "#dc7adc"][Math.min(Math.max(p.level, 1), 6) - 1];
 }
 
 /** Hazard zones, under everything else, each saying what it is on hover. */
 export function zoneLayer(fc) {
   return L.geoJSON(fc, {
     interactive: true,
-    style: (f) => ({ color: zoneColor(f.properties), weight: 1, fillColor: zoneColor(f.properties), fillOpacity: 0.25 }),
+    style: (f) => ({ color: "#8a5a00", weight: 1, opacity: 0.6, fillColor: zoneColor(f.properties), fillOpacity: 0.5 }),
     onEachFeature: (f, layer) => layer.bindTooltip(() => zoneText(f.properties), { sticky: true }),
   });
 }
@@ -119,4 +123,20 @@ export function zoneLayer(fc) {
 export function zoneText(p) {
   const depth = p.depth_m != null ? t("zoneDepth", { m: p.depth_m }) : "";
   return `${label("hazards", p.hazard)} ${t(p.hazard === "landslide" ? (p.level >= 2 ? "zoneRed" : "zoneYellow") : "zoneRank", { n: p.level })}${depth}${p.name ? " " + p.name : ""}`;
+}
+
+/**
+ * The map's overlay switch: the imported hazard zones (shown at once when `on`) and the
+ * national hazard-map tiles the server names (off until chosen). Returns the zones layer.
+ */
+export async function addHazardOverlays(map, config, { on = true } = {}) {
+  const zones = zoneLayer(await api("/api/v1/hazard-zones", { auth: false }));
+  const overlays = { [t("overlayZones")]: zones };
+  for (const tiles of config.hazard_tiles || []) {
+    overlays[tiles.name] = L.tileLayer(tiles.url, { attribution: tiles.attribution, opacity: 0.7, maxZoom: 17, maxNativeZoom: 17 });
+  }
+  L.control.layers(null, overlays, { collapsed: true, position: "bottomright" }).addTo(map);
+  if (on) zones.addTo(map);
+  zones.bringToBack?.();
+  return zones;
 }

@@ -121,8 +121,8 @@ export function addLegend(map, extras = [], { openWide = true } = {}) {
     open: () => [`<span class="badge ok">時</span>`, t("legendOpen")],
     closed: () => [`<span class="badge bad">×</span>`, t("legendClosed")],
     runtime: () => [`<span class="badge">h</span>`, t("legendRuntime")],
-    zoneWater: () => [`<span class="legend-zone" style="background:#1e88e5"></span>`, t("legendZoneWater")],
-    zoneSlope: () => [`<span class="legend-zone" style="background:#c62828"></span>`, t("legendZoneSlope")],
+    zoneWater: () => [`<span class="legend-zone" style="background:linear-gradient(90deg,#f7f5a9,#ffb7b7,#dc7adc)"></span>`, t("legendZoneWater")],
+    zoneSlope: () => [`<span class="legend-zone" style="background:linear-gradient(90deg,#f2d600 50%,#e60000 50%)"></span>`, t("legendZoneSlope")],
   };
   const li = ([icon, text]) => `<li>${icon}<span>${escapeHtml(text)}</span></li>`;
   const render = () => {

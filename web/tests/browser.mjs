@@ -447,6 +447,29 @@ await check("coordinator view: 作成優先度 lists the API's order with reason
   await page.context().close();
 });
 
+await check("hazard overlays: a layer switch on every map; the family's starts off and draws the zones when chosen", async () => {
+  const zones = await apiJson("/api/v1/hazard-zones");
+  const config = await apiJson("/api/v1/config");
+  const family = await newPage(browser);
+  await ready(family, "/");
+  const paths = () => family.locator(".leaflet-overlay-pane path").count();
+  const before = await paths();
+  await family.hover(".leaflet-control-layers");
+  const names = await family.$$eval(".leaflet-control-layers-overlays label", (ls) => ls.map((l) => l.textContent.trim()));
+  assert.deepEqual(names, ["ハザード区域（取り込み済み）", ...config.hazard_tiles.map((t) => t.name)]);
+  await family.locator(".leaflet-control-layers-overlays input").first().check();
+  await family.waitForFunction((n) => document.querySelectorAll(".leaflet-overlay-pane path").length >= n, before + zones.features.length);
+  await shot(family, "family-zones");
+  await family.context().close();
+  for (const path of ["/planner", "/desk"]) {
+    const page = await newPage(browser, { staff: "demo-planner" });
+    await ready(page, path);
+    assert.equal(await page.locator(".leaflet-control-layers").count(), 1, path);
+    assert.ok((await page.locator(".leaflet-overlay-pane path").count()) >= zones.features.length, `${path}: staff maps show the zones`);
+    await page.context().close();
+  }
+});
+
 await check("plan sheet prints to one A4 page for a typical child", async () => {
   const context = await browser.newContext({ extraHTTPHeaders: { Authorization: "Bearer demo-coordinator" } });
   const page = await context.newPage();

@@ -4,7 +4,7 @@
 // This file wires the page; table.js draws the table, plan.js the open plan.
 import { api, apiBlob, loadConfig, migrateLegacyToken, token } from "../api.js";
 import { t } from "../i18n.js";
-import { childLayer, zoneLayer } from "../layers.js";
+import { addHazardOverlays, childLayer } from "../layers.js";
 import { addLegend, createMap } from "../map.js";
 import { download, fillOptions, setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "../common.js";
 import { showOpenIncidents } from "../incidents-open.js";
@@ -131,7 +131,7 @@ async function main() {
   fillOptions($("severity-select"), "severities");
   state.map = createMap($("map"), config);
   state.legend = addLegend(state.map, ["child", "selected", "plan", "zoneWater", "zoneSlope"], { openWide: false });
-  zoneLayer(await api("/api/v1/hazard-zones", { auth: false })).addTo(state.map);
+  await addHazardOverlays(state.map, config);
   childMarkers.addTo(state.map);
   plan.planLayer.addTo(state.map);
   const [points, shelters] = await Promise.all([api("/api/v1/power-points", { auth: false }), api("/api/v1/shelters", { auth: false })]);

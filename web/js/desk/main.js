@@ -4,7 +4,7 @@
 import { ApiError, api, apiBlob, loadConfig, token } from "../api.js";
 import { t } from "../i18n.js";
 import { createMap, escapeHtml } from "../map.js";
-import { powerLayer, powerPopup } from "../layers.js";
+import { addHazardOverlays, powerLayer, powerPopup, zoneText } from "../layers.js";
 import { download, fmtDistance, fmtTime, setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "../common.js";
 import { batteryText } from "../incidents-open.js";
 import { label, values } from "../vocab.js";
@@ -84,7 +84,7 @@ function rowHtml(f) {
   const np = p.nearest_power;
   const status = p.check_status === "unknown" ? t("notYetChecked") : p.check_status === "unreached" ? t("unreached", { n: p.attempts }) : label("check_statuses", p.check_status);
   return `<button type="button" class="call ${urgency(p)}" data-id="${escapeHtml(f.id)}" aria-pressed="${state.selected === f.id}">
-    <span class="who"><b>${escapeHtml(p.name)}</b> <small>${escapeHtml(p.district ?? "")}</small>${p.visit_needed ? ` <span class="badge visit">${escapeHtml(t("visitNeeded"))}</span>` : ""}</span>
+    <span class="who"><b>${escapeHtml(p.name)}</b> <small>${escapeHtml(p.district ?? "")}</small>${p.visit_needed ? ` <span class="badge visit">${escapeHtml(t("visitNeeded"))}</span>` : ""}${(p.hazard_exposure || []).map((e) => ` <span class="badge zone">${escapeHtml(zoneText({ ...e, name: null }))}</span>`).join("")}</span>
     <span class="battery">${escapeHtml(batteryText(p))}</span>
     <span>${escapeHtml(t("leaveBy"))}: <b>${escapeHtml(fmtTime(p.must_leave_by))}</b></span>
     <span>${np ? escapeHtml(t("nearestUp", { d: fmtDistance(np.distance_m), m: Math.ceil(np.travel_min) })) : escapeHtml(t("noPowerUp"))}</span>
@@ -238,6 +238,7 @@ async function main() {
   });
   const config = await loadConfig();
   state.map = createMap($("map"), config);
+  await addHazardOverlays(state.map, config);
   darkLayer.addTo(state.map);
   pointLayer.addTo(state.map);
   childLayer.addTo(state.map);

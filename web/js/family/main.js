@@ -4,7 +4,7 @@
 // This file wires the page; child.js, search.js and results.js each own one part of it.
 import { api, loadConfig, migrateLegacyToken } from "../api.js";
 import { t } from "../i18n.js";
-import { powerLayer, shelterLayer } from "../layers.js";
+import { addHazardOverlays, powerLayer, shelterLayer } from "../layers.js";
 import { addLegend, clusterIcon, createMap } from "../map.js";
 import { fillOptions, setMessage, showError, wireLang, wireTokenBox } from "../common.js";
 import * as childBox from "./child.js";
@@ -105,7 +105,9 @@ async function main() {
   const config = await loadConfig();
   fillOptions($("outlet-select"), "outlet_types");
   state.map = createMap($("map"), config);
-  state.legend = addLegend(state.map, ["cluster", "home", "origin", "rank", "open", "closed", "runtime"]);
+  state.legend = addLegend(state.map, ["cluster", "home", "origin", "rank", "open", "closed", "runtime", "zoneWater", "zoneSlope"]);
+  // A family's map stays plain: the zones are there to switch on.
+  await addHazardOverlays(state.map, config, { on: false });
   presetOpenNow();
   results.resultLayer.addTo(state.map);
   wire();

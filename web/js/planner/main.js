@@ -3,6 +3,7 @@
 // This file wires the page; markers.js draws the layers, scenario.js runs and shows scenarios.
 import { api, loadConfig, migrateLegacyToken, token } from "../api.js";
 import { currentLang, t } from "../i18n.js";
+import { addHazardOverlays } from "../layers.js";
 import { addLegend, createMap } from "../map.js";
 import { setMessage, showDemoTokens, showError, wireLang, wireTokenBox } from "../common.js";
 import { showOpenIncidents } from "../incidents-open.js";
@@ -114,7 +115,8 @@ async function main() {
   await migrateLegacyToken();
   const config = await loadConfig();
   state.map = createMap($("map"), config);
-  state.legend = addLegend(state.map, ["child", "atRisk", "cluster", "clusterRisk", "runtime"], { openWide: false });
+  state.legend = addLegend(state.map, ["child", "atRisk", "cluster", "clusterRisk", "runtime", "zoneWater", "zoneSlope"], { openWide: false });
+  await addHazardOverlays(state.map, config);
   areaLayer.addTo(state.map);
   scenario.resultLayer.addTo(state.map);
   markers.renderFilters(redrawMarkers);

@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { escapeHtml } from "../map.js";
-import { runtimeText } from "../layers.js";
+import { runtimeText, zoneText } from "../layers.js";
 import { download, fmtDistance, fmtMinutes, setMessage, showError } from "../common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -80,9 +80,14 @@ export function render(state) {
   $("t-optimal").title = r.model || "";
   const name = (id, map) => map.get(id)?.properties.name || id;
   $("assignment-list").innerHTML =
-    r.assignments.map((a) => `<li data-child="${escapeHtml(a.child_id)}"${a.holds_h != null ? ' class="warn"' : ""}>${escapeHtml(name(a.child_id, children))} → ${escapeHtml(name(a.power_point_id, points))}（${fmtDistance(a.distance_m)}・${fmtMinutes(a.travel_min)} ${escapeHtml(t("min"))}${runtimeOf(points.get(a.power_point_id))}）${a.holds_h != null ? `<br><b class="holds">${escapeHtml(t("holdsFor", { h: a.holds_h }))}</b>` : ""}</li>`).join("") +
+    r.assignments.map((a) => `<li data-child="${escapeHtml(a.child_id)}"${a.holds_h != null ? ' class="warn"' : ""}>${escapeHtml(name(a.child_id, children))} → ${escapeHtml(name(a.power_point_id, points))}（${fmtDistance(a.distance_m)}・${fmtMinutes(a.travel_min)} ${escapeHtml(t("min"))}${runtimeOf(points.get(a.power_point_id))}）${a.holds_h != null ? `<br><b class="holds">${escapeHtml(t("holdsFor", { h: a.holds_h }))}</b>` : ""}${zoneBadges(r, a.child_id)}</li>`).join("") +
     r.unassigned.map((u) => `<li class="bad" data-child="${escapeHtml(u.child_id)}">${escapeHtml(name(u.child_id, children))}: ${escapeHtml(t("reasons." + u.reason))}</li>`).join("");
   document.body.dataset.scenario = "done";
+}
+
+/** The hazard zones at the child's home, as badges (the answer's `hazard_exposure`). */
+function zoneBadges(r, childId) {
+  return ((r.hazard_exposure || {})[childId] || []).map((e) => ` <span class="badge zone">${escapeHtml(zoneText({ ...e, name: null }))}</span>`).join("");
 }
 
 /** 「・停電時 約72時間」 for a point that runs on its own fuel or battery; "" for one that lasts. */
