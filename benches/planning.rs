@@ -223,5 +223,46 @@ fn call_list_bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, audit_bench, outage_bench, hours_bench, call_list_bench);
+/// Exposure at read time: 10,000 homes against 50,000 zone polygons of 200 vertices each
+/// (the size of a prefecture's flood and landslide layers), through the catalog's zone index.
+fn exposure_bench(c: &mut Criterion) {
+    use powermap::domain::Hazard;
+    use powermap::domain::hazard_zone::{HazardZone, ZoneProps};
+    let mut rng = Rng(0x5A0E5);
+    let zones: Vec<HazardZone> = (0..50_000)
+        .map(|i| {
+            let (lon, lat) = rng.chiba();
+            let r = 0.002 + rng.next_f64() * 0.01;
+            let ring: Vec<(f64, f64)> = (0..=200)
+                .map(|k| {
+                    let a = std::f64::consts::TAU * f64::from(k % 200) / 200.0;
+                    let wobble = 1.0 + 0.2 * (a * 5.0).sin();
+                    (lon + r * wobble * a.cos(), lat + r * wobble * a.sin())
+                })
+                .collect();
+            let (hazard, level) =
+                if i % 4 == 0 { (Hazard::Landslide, 1 + (i % 2) as u8) } else { (Hazard::Flood, 1 + (i % 6) as u8) };
+            HazardZone {
+                id: format!("z{i}"),
+                props: ZoneProps { hazard, level, depth_m: None, name: None, source: None },
+                geometry: geo::MultiPolygon(vec![geo::Polygon::new(geo::LineString::from(ring), vec![])]),
+            }
+        })
+        .collect();
+    let homes: Vec<(f64, f64)> = (0..10_000).map(|_| rng.chiba()).collect();
+    let catalog = Catalog::default();
+    let started = std::time::Instant::now();
+    catalog.load_zones(zones);
+    eprintln!("zone index of 50,000 polygons built in {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
+    let exposed = homes.iter().filter(|(lon, lat)| !catalog.exposure_at(*lon, *lat).is_empty()).count();
+    eprintln!("{exposed} of 10,000 homes lie in a zone");
+    let mut group = c.benchmark_group("hazard_exposure");
+    group.sample_size(10);
+    group.bench_function("10000_homes_50000_zones", |b| {
+        b.iter(|| black_box(homes.iter().map(|(lon, lat)| catalog.exposure_at(*lon, *lat).len()).sum::<usize>()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, audit_bench, outage_bench, hours_bench, call_list_bench, exposure_bench);
 criterion_main!(benches);
