@@ -5,21 +5,19 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{Check, JsonBody, PathId, Query, coordinates};
-use super::resources::{ListQuery, path_id};
+use super::resources::ListQuery;
 use super::{AppState, Error, Planner, Result, Staff};
 use crate::domain::auth::Action;
-use crate::domain::hazard_zone::{PriorityReason, priority};
-use crate::domain::plan::PlanStatus;
 use crate::domain::vocabulary::Vocabulary;
 use crate::domain::{ChildProps, spreadsheet};
-use crate::planning::hazard::{ZoneHint, parse_zones};
+use crate::planning::hazard::{PriorityRow, ZoneHint, parse_zones, priority_list};
 use crate::store::StoreError;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -73,7 +71,6 @@ async fn create(State(state): State<AppState>, _who: Planner, body: JsonBody) ->
     params(("id" = String, Path, pattern = "^[A-Za-z0-9._-]{1,64}$")),
     responses((status = 204), (status = 400), (status = 403), (status = 404)))]
 async fn remove(State(state): State<AppState>, _who: Planner, PathId(id): PathId) -> Result<StatusCode> {
-    path_id(&id)?;
     let seq = state.store.hazard_zones().delete(&id).await?;
     state.seen(seq.ok_or_else(|| Error::NotFound(format!("no hazard zone {id}")))?).await;
     Ok(StatusCode::NO_CONTENT)
@@ -119,21 +116,6 @@ pub struct PriorityQuery {
 
 impl Check for PriorityQuery {}
 
-/// One child's place in the order.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PriorityRow {
-    /// The child.
-    pub child_id: String,
-    /// 1 first.
-    pub tier: u8,
-    /// Every reason that applies.
-    pub reasons: Vec<PriorityReason>,
-    /// The current plan's status; null without a plan.
-    pub plan_status: Option<PlanStatus>,
-    /// Hours of the shortest life-critical battery (the order within a tier); null if none.
-    pub autonomy_h: Option<f64>,
-}
-
 /// The order in which plans should be made or renewed: tier, then battery, then id.
 #[utoipa::path(get, path = "/api/v1/plans/priority", tag = "plans", security(("bearer" = [])), params(PriorityQuery),
     responses((status = 200, content((Vec<PriorityRow> = "application/json"), (String = "text/csv"))),
@@ -147,31 +129,11 @@ async fn plan_priority(State(state): State<AppState>, who: Staff, Query(q): Quer
     let plans = state.store.plans().all_current().await?;
     let log: Vec<_> = children.iter().map(|c| who.log(Action::PlanPriority, &c.id)).collect();
     state.store.access_log().append(&log).await?;
-    let rows = priority_rows(&state, &children, &plans);
+    let rows = priority_list(&state.catalog, &children, &plans);
     match q.format.unwrap_or_default() {
         super::plans::Format::Json => Ok(Json(rows).into_response()),
         super::plans::Format::Csv => priority_csv(&rows, &children),
     }
-}
-
-fn priority_rows(
-    state: &AppState,
-    children: &[crate::spatial::Entry<ChildProps>],
-    plans: &std::collections::HashMap<String, crate::domain::plan::Plan>,
-) -> Vec<PriorityRow> {
-    let mut rows: Vec<PriorityRow> = children
-        .iter()
-        .map(|c| {
-            let (tier, reasons) = priority(&c.props, &state.catalog.exposure_at(c.lon, c.lat));
-            let plan_status = plans.get(&c.id).map(|p| p.body.status);
-            PriorityRow { child_id: c.id.clone(), tier, reasons, plan_status, autonomy_h: c.props.autonomy_h() }
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        let battery = |r: &PriorityRow| r.autonomy_h.unwrap_or(f64::INFINITY);
-        a.tier.cmp(&b.tier).then(battery(a).total_cmp(&battery(b))).then_with(|| a.child_id.cmp(&b.child_id))
-    });
-    rows
 }
 
 /// The list for Excel: UTF-8 with a BOM, Japanese headers, no cell Excel would evaluate.

@@ -2,12 +2,17 @@
 //! into checked zones with errors that name the feature and the field; and the plan priority
 //! list built from the zone index and the children.
 
+use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::area::parse_area;
 use super::incident_input::{Problems, features_of, new_id};
-use crate::domain::hazard_zone::{HazardZone, ZoneProps};
+use crate::domain::ChildProps;
+use crate::domain::hazard_zone::{HazardZone, PriorityReason, ZoneProps, priority};
+use crate::domain::plan::PlanStatus;
 use crate::domain::{Checker, FieldError, Hazard, validate_id};
+use crate::spatial::{Catalog, Entry};
 
 /// How to read a feature's properties: the API's names, or the national data's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -105,6 +110,43 @@ fn national(mut props: Map<String, Value>, hint: ZoneHint) -> Map<String, Value>
     out
 }
 
+/// One child's place in the order.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PriorityRow {
+    /// The child.
+    pub child_id: String,
+    /// 1 first.
+    pub tier: u8,
+    /// Every reason that applies.
+    pub reasons: Vec<PriorityReason>,
+    /// The current plan's status; null without a plan.
+    pub plan_status: Option<PlanStatus>,
+    /// Hours of the shortest life-critical battery (the order within a tier); null if none.
+    pub autonomy_h: Option<f64>,
+}
+
+/// The plan priority list: each child's tier and reasons from the zones at home and its
+/// devices, tier 1 first, then the shortest life-critical battery, then id.
+pub fn priority_list(
+    catalog: &Catalog,
+    children: &[Entry<ChildProps>],
+    plans: &std::collections::HashMap<String, crate::domain::plan::Plan>,
+) -> Vec<PriorityRow> {
+    let mut rows: Vec<PriorityRow> = children
+        .iter()
+        .map(|c| {
+            let (tier, reasons) = priority(&c.props, &catalog.exposure_at(c.lon, c.lat));
+            let plan_status = plans.get(&c.id).map(|p| p.body.status);
+            PriorityRow { child_id: c.id.clone(), tier, reasons, plan_status, autonomy_h: c.props.autonomy_h() }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let battery = |r: &PriorityRow| r.autonomy_h.unwrap_or(f64::INFINITY);
+        a.tier.cmp(&b.tier).then(battery(a).total_cmp(&battery(b))).then_with(|| a.child_id.cmp(&b.child_id))
+    });
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +186,39 @@ mod tests {
         let problems = parse_zones(&body, ZoneHint::default()).unwrap_err();
         let got: Vec<(usize, &str)> = problems.iter().map(|(i, e)| (*i, e.field.as_str())).collect();
         assert_eq!(got, [(1, "geometry"), (2, "properties.level"), (3, "properties.hazard"), (4, "properties.colour")]);
+    }
+
+    #[test]
+    fn the_priority_list_orders_by_tier_then_battery_then_id() {
+        use crate::domain::Located;
+        let child = |id: &str, lon: f64, battery_h: f64| -> Entry<ChildProps> {
+            let props = json!({"name": id, "devices": [{"kind": "ventilator", "rated_w": 100, "input": "ac100v",
+                "battery_h": battery_h, "life_critical": true}]});
+            std::sync::Arc::new(Located {
+                id: id.into(),
+                lon,
+                lat: 35.75,
+                props: serde_json::from_value(props).unwrap(),
+            })
+        };
+        let catalog = Catalog::default();
+        catalog.load_zones(vec![
+            parse_zone(&square(json!({"hazard": "flood", "level": 3})), ZoneHint::default()).unwrap(),
+        ]);
+        // b and c in the deep zone (tier 1), a short battery outside (tier 1), d and e outside (tier 2).
+        let children = [
+            child("e", 141.0, 30.0),
+            child("d", 141.0, 30.0),
+            child("c", 140.05, 20.0),
+            child("b", 140.05, 20.0),
+            child("a", 141.0, 4.0),
+        ];
+        let rows = priority_list(&catalog, &children, &Default::default());
+        let got: Vec<(&str, u8)> = rows.iter().map(|r| (r.child_id.as_str(), r.tier)).collect();
+        assert_eq!(got, [("a", 1), ("b", 1), ("c", 1), ("d", 2), ("e", 2)]);
+        assert_eq!(
+            rows[1].reasons,
+            [PriorityReason::DeepWater, PriorityReason::HazardZone, PriorityReason::LifeCritical]
+        );
     }
 }
