@@ -119,7 +119,7 @@ mod tests {
     use super::*;
     use crate::domain::Hazard;
     use crate::domain::hazard_zone::ZoneProps;
-    use geo::{LineString, MultiPolygon, Polygon};
+    use geo::{LineString, MultiPolygon, Point, Polygon};
 
     fn ring(x0: f64, y0: f64, x1: f64, y1: f64) -> LineString<f64> {
         LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)])
@@ -150,12 +150,33 @@ mod tests {
         for i in 0..60 {
             let (x, y) = (next() * 10.0, next() * 10.0);
             let (w, h) = (0.2 + next() * 3.0, 0.2 + next() * 3.0);
-            zones.push(zone(&format!("z{i:02}"), 1 + (i % 6) as u8, Polygon::new(ring(x, y, x + w, y + h), vec![])));
+            let polygon = if i % 2 == 0 {
+                Polygon::new(ring(x, y, x + w, y + h), vec![])
+            } else {
+                // A star-shaped 30-gon: concave, with slanted edges.
+                let pts: Vec<(f64, f64)> = (0..=30)
+                    .map(|k| {
+                        let a = std::f64::consts::TAU * f64::from(k % 30) / 30.0;
+                        let r = if k % 2 == 0 { w } else { w * 0.4 };
+                        (x + r * a.cos(), y + r * a.sin())
+                    })
+                    .collect();
+                Polygon::new(LineString::from(pts), vec![])
+            };
+            zones.push(zone(&format!("z{i:02}"), 1 + (i % 6) as u8, polygon));
         }
+        // A zone of two polygons.
+        let mut two = zone("two", 2, Polygon::new(ring(11.0, 11.0, 11.5, 11.5), vec![]));
+        two.geometry.0.push(Polygon::new(ring(11.7, 11.0, 12.0, 11.5), vec![]));
+        zones.push(two);
         let mut index = ZoneIndex::bulk_load(zones.clone());
         assert!(index.at(2.0, 2.0).iter().all(|z| z.id != "donut"), "the hole is not in the zone");
         assert!(index.at(0.5, 2.0).iter().any(|z| z.id == "donut"));
-        for _ in 0..500 {
+        // The boundary is inside: an outer edge, a vertex, and the hole's edge.
+        for (x, y) in [(0.0, 2.0), (4.0, 4.0), (1.0, 2.0), (2.0, 3.0)] {
+            assert!(index.at(x, y).iter().any(|z| z.id == "donut"), "({x}, {y}) is on the boundary");
+        }
+        for _ in 0..2_000 {
             let (lon, lat) = (next() * 12.0, next() * 12.0);
             let mut got: Vec<String> = index.at(lon, lat).iter().map(|z| z.id.clone()).collect();
             let levels: Vec<u8> = index.at(lon, lat).iter().map(|z| z.props.level).collect();
@@ -168,7 +189,7 @@ mod tests {
         assert_eq!(index.at(20.5, 20.5).len(), 1);
         index.remove("z00");
         assert!(index.at(20.5, 20.5).is_empty());
-        assert_eq!(index.len(), 60);
+        assert_eq!(index.len(), 61);
         assert_eq!(index.list(Some([19.0, 19.0, 22.0, 22.0])).len(), 0);
     }
 }
