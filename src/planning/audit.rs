@@ -59,6 +59,8 @@ pub struct Case<'a> {
     pub power: Option<Entry<crate::domain::PowerPointProps>>,
     /// The planned shelter, if it exists.
     pub shelter: Option<Entry<crate::domain::ShelterProps>>,
+    /// The hazard zones at home, looked up once for the rules that need them.
+    pub home_exposure: Vec<crate::domain::hazard_zone::Exposure>,
 }
 
 impl Case<'_> {
@@ -274,12 +276,11 @@ pub type Rule = fn(&Case, &Ctx) -> Option<Finding>;
 /// Every rule, in the contract's order.
 /// `hazard_unrecorded` (warning): a hazard zone covers the home for a hazard missing from
 /// `home_hazards`, so the plan may have been made without it.
-pub fn hazard_unrecorded(case: &Case, ctx: &Ctx) -> Option<Finding> {
+pub fn hazard_unrecorded(case: &Case, _: &Ctx) -> Option<Finding> {
     let home = &case.child.props.home_hazards;
-    let missing: Vec<String> = ctx
-        .catalog
-        .exposure_at(case.child.lon, case.child.lat)
-        .into_iter()
+    let missing: Vec<String> = case
+        .home_exposure
+        .iter()
         .filter(|e| !home.contains(&e.hazard))
         .map(|e| format!("{}（区域 {}）", e.hazard.label_ja(), e.zone_id))
         .collect();
@@ -299,8 +300,8 @@ pub fn shelter_in_hazard_zone(case: &Case, ctx: &Ctx) -> Option<Finding> {
     use crate::domain::Hazard;
     use crate::domain::hazard_zone::is_water;
     let shelter = case.shelter.as_ref()?;
-    let at_home = ctx.catalog.exposure_at(case.child.lon, case.child.lat);
-    let faces = |h: Hazard| case.child.props.home_hazards.contains(&h) || at_home.iter().any(|e| e.hazard == h);
+    let faces =
+        |h: Hazard| case.child.props.home_hazards.contains(&h) || case.home_exposure.iter().any(|e| e.hazard == h);
     let bad: Vec<String> = ctx
         .catalog
         .exposure_at(shelter.lon, shelter.lat)
@@ -342,6 +343,7 @@ pub fn audit_child(ctx: &Ctx, child: &Child, plan: Option<&Plan>) -> Vec<Finding
         plan,
         power: body.and_then(|b| b.power_point_id.as_deref()).and_then(|id| ctx.catalog.get(id)),
         shelter: body.and_then(|b| b.shelter_id.as_deref()).and_then(|id| ctx.catalog.get(id)),
+        home_exposure: ctx.catalog.exposure_at(child.lon, child.lat),
     };
     RULES.iter().filter_map(|rule| rule(&case, ctx)).collect()
 }
